@@ -1,0 +1,125 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { DedupWindow, MemoryDedupStore } from "../src/dedup/dedup_window.ts";
+
+function clock(startMs = 1_700_000_000_000): { now: () => number; advance: (ms: number) => void } {
+  let t = startMs;
+  return { now: () => t, advance: (ms) => void (t += ms) };
+}
+
+describe("DedupWindow", () => {
+  it("DedupWindow tells the first copy of an id from copies delivered by other sources", () => {
+    const dedup = new DedupWindow();
+    assert.equal(dedup.seen("1790000000000000001", "connection-0"), false);
+    assert.equal(dedup.seen("1790000000000000001", "connection-1"), true);
+    assert.equal(dedup.seen("1790000000000000001", "backfill"), true);
+    assert.equal(dedup.seen("1790000000000000002", "backfill"), false);
+    assert.equal(dedup.has("1790000000000000001"), true);
+    assert.equal(dedup.has("1790000000000000003"), false);
+    assert.equal(dedup.size, 2);
+  });
+
+  it("DedupWindow counts duplicates per source that delivered the later copy", () => {
+    const dedup = new DedupWindow();
+    for (const id of ["1", "2", "3"]) dedup.seen(id, "connection-0");
+    dedup.seen("1", "connection-1");
+    dedup.seen("2", "connection-1");
+    dedup.seen("3", "recovery");
+    dedup.seen("3");
+    assert.deepEqual(dedup.stats(), {
+      size: 3,
+      duplicates: 4,
+      duplicatesBySource: { "connection-1": 2, recovery: 1, default: 1 },
+      evicted: 0,
+    });
+  });
+
+  it("DedupWindow forgets the oldest id once maxEntries is reached", () => {
+    const dedup = new DedupWindow({ maxEntries: 3 });
+    for (const id of ["1", "2", "3", "4"]) assert.equal(dedup.seen(id), false);
+    assert.equal(dedup.size, 3);
+    assert.equal(dedup.has("1"), false);
+    assert.equal(dedup.seen("1"), false, "an evicted id counts as new");
+    assert.equal(dedup.seen("4"), true);
+    assert.equal(dedup.stats().evicted, 2);
+  });
+
+  it("DedupWindow forgets ids older than maxAgeMs, collecting them when new ids arrive", () => {
+    const c = clock();
+    const dedup = new DedupWindow({ maxAgeMs: 60_000, now: c.now });
+    dedup.seen("old-1");
+    dedup.seen("old-2");
+    c.advance(30_000);
+    dedup.seen("young");
+    c.advance(30_000); // old-* are 60 s old now: expired
+    assert.equal(dedup.has("old-1"), false);
+    assert.equal(dedup.has("young"), true);
+    assert.equal(dedup.seen("new"), false);
+    assert.equal(dedup.size, 2, "old-1 and old-2 were collected from the head");
+    assert.equal(dedup.stats().evicted, 2);
+    c.advance(29_999);
+    assert.equal(dedup.seen("young"), true, "still within its 60 s");
+  });
+
+  it("DedupWindow treats an expired id that was not yet collected as a first copy", () => {
+    const c = clock();
+    const dedup = new DedupWindow({ maxAgeMs: 1000, now: c.now });
+    dedup.seen("a");
+    c.advance(1000);
+    assert.equal(dedup.seen("a", "backfill"), false);
+    assert.equal(dedup.stats().duplicates, 0);
+    assert.equal(dedup.size, 1);
+  });
+
+  it("DedupWindow never holds more than maxEntries ids, however many pass", () => {
+    const dedup = new DedupWindow({ maxEntries: 1000 });
+    let duplicates = 0;
+    for (let i = 0; i < 200_000; i++) {
+      if (dedup.seen(String(1_790_000_000_000_000_000n + BigInt(i)))) duplicates++;
+      assert.ok(dedup.size <= 1000);
+    }
+    assert.equal(duplicates, 0);
+    assert.equal(dedup.stats().evicted, 199_000);
+  });
+
+  it("DedupWindow refuses invalid options with the std message grammar", () => {
+    assert.throws(() => new DedupWindow({ maxEntries: 0 }), {
+      name: "RangeError",
+      message:
+        "Cannot construct DedupWindow as 'maxEntries' must be a positive integer: current value is 0",
+    });
+    assert.throws(() => new DedupWindow({ maxAgeMs: 1.5 }), {
+      name: "RangeError",
+      message:
+        "Cannot construct DedupWindow as 'maxAgeMs' must be a positive integer: current value is 1.5",
+    });
+    assert.throws(() => new DedupWindow({ maxAgeMs: NaN }), { name: "RangeError" });
+    assert.throws(() => new DedupWindow({ maxEntries: "5" as unknown as number }), {
+      name: "TypeError",
+      message:
+        `Cannot construct DedupWindow as 'maxEntries' must be a positive integer: current value is "5"`,
+    });
+    assert.throws(() => new DedupWindow({ now: 5 as unknown as () => number }), {
+      name: "TypeError",
+      message: "Cannot construct DedupWindow as 'now' must be a function: current value is 5",
+    });
+  });
+});
+
+describe("MemoryDedupStore", () => {
+  it("MemoryDedupStore grants the first claim of an id and refuses the rest", async () => {
+    const window = new DedupWindow();
+    const store = new MemoryDedupStore(window);
+    assert.equal(await store.claim("9", "connection-0"), true);
+    assert.equal(await store.claim("9", "connection-1"), false);
+    assert.equal(store.window, window);
+    assert.deepEqual(window.stats().duplicatesBySource, { "connection-1": 1 });
+  });
+
+  it("MemoryDedupStore builds its own window from options", () => {
+    const store = new MemoryDedupStore({ maxEntries: 1 });
+    store.claim("a", "s");
+    store.claim("b", "s");
+    assert.equal(store.claim("a", "s"), true, "a was evicted by the 1-entry window");
+  });
+});
