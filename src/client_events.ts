@@ -35,7 +35,11 @@ export type ClientEvent =
     readonly rateLimit: RateLimit | undefined;
   })
   | (EventBase & { readonly type: "heartbeat" })
-  | (EventBase & { readonly type: "disconnected"; readonly cause: DisconnectCause; readonly established: boolean })
+  | (EventBase & {
+    readonly type: "disconnected";
+    readonly cause: DisconnectCause;
+    readonly established: boolean;
+  })
   | (EventBase & {
     readonly type: "retry-scheduled";
     readonly delayMs: number;

@@ -24,7 +24,11 @@ export type DisconnectCause =
   /** A v2 `operational-disconnect` message arrived. */
   | { readonly kind: "disconnect-message"; readonly disconnectType: DisconnectType }
   /** A PowerTrack system message that ends the connection (maintenance, too many, full buffer). */
-  | { readonly kind: "system-message"; readonly systemKind: SystemMessageKind; readonly message: string }
+  | {
+    readonly kind: "system-message";
+    readonly systemKind: SystemMessageKind;
+    readonly message: string;
+  }
   /** A v2 `usage-capped` message arrived: the cap is reached. */
   | { readonly kind: "usage-capped"; readonly period: string | undefined }
   /** The line splitter refused an oversized line: treated as a broken connection. */

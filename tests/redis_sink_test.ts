@@ -6,9 +6,12 @@ import type { PostMessage } from "../src/messages.ts";
 
 // The Redis tests need a real server: .ci/run starts one and sets REDIS_URL. Without it they are
 // reported as skipped (never silently passed).
-const REDIS_URL = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env
+const REDIS_URL = (globalThis as { process?: { env: Record<string, string | undefined> } }).process
+  ?.env
   .REDIS_URL;
-const skip = REDIS_URL ? false : "REDIS_URL is not set: start redis-server and export REDIS_URL to run";
+const skip = REDIS_URL
+  ? false
+  : "REDIS_URL is not set: start redis-server and export REDIS_URL to run";
 
 function post(id: string | undefined, text = "hi ✨"): PostMessage {
   const line = JSON.stringify({ data: { id, text } });
@@ -23,7 +26,10 @@ describe("Redis sink URL and entry ids", () => {
   });
 
   it("parses redis://HOST:PORT/STREAM and rejects other shapes with the expected form", () => {
-    assert.deepEqual(parseRedisSinkUrl("redis://127.0.0.1:6379/posts"), { url: "redis://127.0.0.1:6379", stream: "posts" });
+    assert.deepEqual(parseRedisSinkUrl("redis://127.0.0.1:6379/posts"), {
+      url: "redis://127.0.0.1:6379",
+      stream: "posts",
+    });
     assert.deepEqual(parseRedisSinkUrl("redis://h:1/2/s"), { url: "redis://h:1/2", stream: "s" });
     assert.throws(() => parseRedisSinkUrl("redis://h:1"), /expected redis:\/\/HOST:PORT\/STREAM/);
     assert.throws(() => parseRedisSinkUrl("http://h:1/s"), /expected redis:\/\/HOST:PORT\/STREAM/);
@@ -50,8 +56,14 @@ describe("RedisSink against a real server", { skip }, () => {
     const b = await RedisSink.connect({ url: REDIS_URL!, stream, dedupKeyPrefix: prefix });
     const ids = ["1460323737035677698", "1460323737035677699", "1460323737035677700"];
     await Promise.all([
-      (async () => { for (const id of ids) await a.write(post(id)); await a.flush(); })(),
-      (async () => { for (const id of ids) await b.write(post(id)); await b.flush(); })(),
+      (async () => {
+        for (const id of ids) await a.write(post(id));
+        await a.flush();
+      })(),
+      (async () => {
+        for (const id of ids) await b.write(post(id));
+        await b.flush();
+      })(),
     ]);
     await a.close();
     await b.close();

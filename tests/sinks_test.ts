@@ -24,7 +24,9 @@ async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
 describe("WritableSink", () => {
   it("writes each post's original line followed by a newline, in order", async () => {
     const chunks: Uint8Array[] = [];
-    const sink = new WritableSink(new WritableStream({ write: (c) => void chunks.push(c) }), { batchBytes: 40 });
+    const sink = new WritableSink(new WritableStream({ write: (c) => void chunks.push(c) }), {
+      batchBytes: 40,
+    });
     const lines = ["1", "2", "3", "4"].map((id) => post(id, "emoji 😀 and 漢字"));
     for (const p of lines) await sink.write(p);
     await sink.close();
@@ -37,7 +39,11 @@ describe("WritableSink", () => {
   it("refuses a non-positive batch size with a message naming the option", () => {
     assert.throws(
       () => new WritableSink(new WritableStream(), { batchBytes: 0 }),
-      { name: "RangeError", message: "Cannot construct WritableSink as 'batchBytes' must be a positive integer: current value is 0" },
+      {
+        name: "RangeError",
+        message:
+          "Cannot construct WritableSink as 'batchBytes' must be a positive integer: current value is 0",
+      },
     );
   });
 });
@@ -51,7 +57,10 @@ describe("FileSink", () => {
       const posts = [post("10", "café ☕"), post("11", "🎉🎉")];
       for (const p of posts) await sink.write(p);
       await sink.close();
-      assert.equal(await readFile(path, "utf8"), "existing line\n" + posts.map((p) => p.line + "\n").join(""));
+      assert.equal(
+        await readFile(path, "utf8"),
+        "existing line\n" + posts.map((p) => p.line + "\n").join(""),
+      );
     });
   });
 
@@ -60,7 +69,11 @@ describe("FileSink", () => {
       const path = join(dir, "out.ndjson");
       const sink = await FileSink.open({ path, flushIntervalMs: 60_000 });
       await sink.write(post("1"));
-      assert.equal(await readFile(path, "utf8"), "", "nothing written before flush with a long interval");
+      assert.equal(
+        await readFile(path, "utf8"),
+        "",
+        "nothing written before flush with a long interval",
+      );
       await sink.flush();
       assert.equal(await readFile(path, "utf8"), post("1").line + "\n");
       await sink.close();
@@ -80,7 +93,10 @@ describe("FileSink", () => {
       await sink.close();
       const files = (await readdir(dir)).sort();
       assert.ok(files.length >= 2, `expected rotated files, got ${files}`);
-      assert.ok(files.some((f) => /^posts\.20261123T1126\d\dZ(-\d+)?\.ndjson$/.test(f)), files.join(","));
+      assert.ok(
+        files.some((f) => /^posts\.20261123T1126\d\dZ(-\d+)?\.ndjson$/.test(f)),
+        files.join(","),
+      );
       let all = "";
       for (const f of files) all += await readFile(join(dir, f), "utf8");
       const got = all.split("\n").filter(Boolean).sort();
@@ -93,7 +109,12 @@ describe("FileSink", () => {
     await withTempDir(async (dir) => {
       const path = join(dir, "t.ndjson");
       let now = Date.UTC(2026, 0, 1);
-      const sink = await FileSink.open({ path, rotateIntervalMs: 60_000, batchBytes: 1, now: () => now });
+      const sink = await FileSink.open({
+        path,
+        rotateIntervalMs: 60_000,
+        batchBytes: 1,
+        now: () => now,
+      });
       await sink.write(post("1"));
       now += 61_000;
       await sink.write(post("2"));
@@ -106,11 +127,13 @@ describe("FileSink", () => {
   it("rejects bad options with messages naming them", async () => {
     await assert.rejects(FileSink.open({ path: "" }), {
       name: "TypeError",
-      message: `Cannot construct FileSink as 'path' must be a non-empty string: current value is ""`,
+      message:
+        `Cannot construct FileSink as 'path' must be a non-empty string: current value is ""`,
     });
     await assert.rejects(FileSink.open({ path: "x", rotateBytes: -1 }), {
       name: "RangeError",
-      message: "Cannot construct FileSink as 'rotateBytes' must be a positive integer: current value is -1",
+      message:
+        "Cannot construct FileSink as 'rotateBytes' must be a positive integer: current value is -1",
     });
   });
 });

@@ -10,7 +10,10 @@ export class StallError extends Error {
 
   /** Creates a StallError for a connection silent for `silentMs` against a `timeoutMs` budget. */
   constructor(silentMs: number, timeoutMs: number, options?: ErrorOptions) {
-    super(`No data or heartbeat for ${silentMs} ms (timeout ${timeoutMs} ms): stream stalled`, options);
+    super(
+      `No data or heartbeat for ${silentMs} ms (timeout ${timeoutMs} ms): stream stalled`,
+      options,
+    );
     this.name = "StallError";
     this.silentMs = silentMs;
     this.timeoutMs = timeoutMs;

@@ -43,8 +43,9 @@ export interface FileSinkOptions {
  * ```
  */
 export class FileSink implements PostSink {
-  #options: Required<Pick<FileSinkOptions, "flushIntervalMs" | "fsyncIntervalMs" | "batchBytes">> &
-    FileSinkOptions;
+  #options:
+    & Required<Pick<FileSinkOptions, "flushIntervalMs" | "fsyncIntervalMs" | "batchBytes">>
+    & FileSinkOptions;
   #now: () => number;
   #handle: FileHandle;
   #fileBytes: number;
@@ -63,7 +64,12 @@ export class FileSink implements PostSink {
   #closed = false;
 
   private constructor(options: FileSinkOptions, handle: FileHandle, size: number) {
-    this.#options = { flushIntervalMs: 1000, fsyncIntervalMs: 5000, batchBytes: 65_536, ...options };
+    this.#options = {
+      flushIntervalMs: 1000,
+      fsyncIntervalMs: 5000,
+      batchBytes: 65_536,
+      ...options,
+    };
     this.#now = options.now ?? Date.now;
     this.#handle = handle;
     this.#fileBytes = size;
@@ -214,7 +220,15 @@ function validate(options: FileSinkOptions): void {
       }`,
     );
   }
-  for (const key of ["flushIntervalMs", "fsyncIntervalMs", "batchBytes", "rotateBytes", "rotateIntervalMs"] as const) {
+  for (
+    const key of [
+      "flushIntervalMs",
+      "fsyncIntervalMs",
+      "batchBytes",
+      "rotateBytes",
+      "rotateIntervalMs",
+    ] as const
+  ) {
     const value = options[key];
     if (value === undefined) continue;
     if (!Number.isInteger(value) || value < 1) {

@@ -80,10 +80,14 @@ export function parseRedisSinkUrl(sinkUrl: string): { url: string; stream: strin
   try {
     parsed = new URL(sinkUrl);
   } catch {
-    throw new TypeError(`Invalid Redis sink URL: expected redis://HOST:PORT/STREAM, got ${JSON.stringify(sinkUrl)}`);
+    throw new TypeError(
+      `Invalid Redis sink URL: expected redis://HOST:PORT/STREAM, got ${JSON.stringify(sinkUrl)}`,
+    );
   }
   if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:") {
-    throw new TypeError(`Invalid Redis sink URL: expected redis://HOST:PORT/STREAM, got ${JSON.stringify(sinkUrl)}`);
+    throw new TypeError(
+      `Invalid Redis sink URL: expected redis://HOST:PORT/STREAM, got ${JSON.stringify(sinkUrl)}`,
+    );
   }
   const segments = parsed.pathname.split("/").filter((s) => s.length > 0).map(decodeURIComponent);
   const stream = segments.pop();
@@ -122,7 +126,10 @@ export class RedisSink implements PostSink {
   #autoIds = 0;
   #closed = false;
 
-  private constructor(client: ReturnType<typeof createClient>, options: Required<RedisSinkOptions>) {
+  private constructor(
+    client: ReturnType<typeof createClient>,
+    options: Required<RedisSinkOptions>,
+  ) {
     this.#client = client;
     this.#options = options;
   }
@@ -130,9 +137,16 @@ export class RedisSink implements PostSink {
   /** Validates the options and connects. Rejects with a clear error if the server is unreachable. */
   static async connect(options: RedisSinkOptions): Promise<RedisSink> {
     const resolved = resolve(options);
+    let connected = false;
     const client = createClient({
       url: resolved.url,
-      socket: { connectTimeout: 5_000, reconnectStrategy: (retries: number) => Math.min(retries * 250, 16_000) },
+      socket: {
+        connectTimeout: 5_000,
+        // Before the first connection succeeds, fail at once (a clear error beats a silent retry
+        // loop); afterwards, reconnect on X's network curve: +250 ms per attempt, at most 16 s.
+        reconnectStrategy: (retries: number, cause: Error) =>
+          connected ? Math.min((retries + 1) * 250, 16_000) : cause,
+      },
     });
     let lastError: unknown;
     client.on("error", (error: unknown) => {
@@ -140,11 +154,15 @@ export class RedisSink implements PostSink {
     });
     try {
       await client.connect();
+      connected = true;
     } catch (error) {
       client.destroy();
-      throw new Error(`Cannot connect to Redis at ${redactUrl(resolved.url)}: ${describe(error ?? lastError)}`, {
-        cause: error,
-      });
+      throw new Error(
+        `Cannot connect to Redis at ${redactUrl(resolved.url)}: ${describe(error ?? lastError)}`,
+        {
+          cause: error,
+        },
+      );
     }
     return new RedisSink(client, resolved);
   }
@@ -212,13 +230,19 @@ function resolve(options: RedisSinkOptions): Required<RedisSinkOptions> {
   const owner = "Cannot construct RedisSink as";
   for (const key of ["url", "stream"] as const) {
     if (typeof options?.[key] !== "string" || options[key].length === 0) {
-      throw new TypeError(`${owner} '${key}' must be a non-empty string: current value is ${JSON.stringify(options?.[key])}`);
+      throw new TypeError(
+        `${owner} '${key}' must be a non-empty string: current value is ${
+          JSON.stringify(options?.[key])
+        }`,
+      );
     }
   }
   for (const key of ["maxLen", "dedupTtlSeconds", "maxInFlight"] as const) {
     const value = options[key];
     if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
-      throw new RangeError(`${owner} '${key}' must be a positive integer: current value is ${value}`);
+      throw new RangeError(
+        `${owner} '${key}' must be a positive integer: current value is ${value}`,
+      );
     }
   }
   return {
