@@ -67,7 +67,7 @@ describe("RedisSink against a real server", { skip }, () => {
     ]);
     await a.close();
     await b.close();
-    const entries = await admin.xRange(stream, "-", "+");
+    const entries = (await admin.xRange(stream, "-", "+")) ?? [];
     assert.deepEqual(entries.map((e) => e.message.id), ids);
     assert.deepEqual(entries.map((e) => e.id), ids.map(streamEntryIdFor));
     assert.equal(entries[0].message.post, post(ids[0]).line);
@@ -79,7 +79,7 @@ describe("RedisSink against a real server", { skip }, () => {
     const sink = await RedisSink.connect({ url: REDIS_URL!, stream, dedupKeyPrefix: prefix });
     await sink.write(post("1460323737035677000"));
     await sink.close();
-    const entries = await admin.xRange(stream, "-", "+");
+    const entries = (await admin.xRange(stream, "-", "+")) ?? [];
     assert.ok(entries.some((e) => e.message.id === "1460323737035677000"));
     assert.equal(sink.position().detail?.autoIds, 1);
   });

@@ -46,6 +46,13 @@ redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'id', ARGV[4], 'post', 
 return ${ADDED_WITH_AUTO_ID}
 `;
 
+/** The part of the `redis` client this sink uses (keeps its deep generic types out of the API). */
+interface RedisCommands {
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  close(): Promise<void>;
+  destroy(): void;
+}
+
 const TWITTER_EPOCH_MS = 1_288_834_974_657n;
 
 /**
@@ -116,7 +123,7 @@ export function parseRedisSinkUrl(sinkUrl: string): { url: string; stream: strin
  * ```
  */
 export class RedisSink implements PostSink {
-  #client: ReturnType<typeof createClient>;
+  #client: RedisCommands;
   #options: Required<RedisSinkOptions>;
   #inFlight = new Set<Promise<void>>();
   #failure: unknown;
@@ -127,7 +134,7 @@ export class RedisSink implements PostSink {
   #closed = false;
 
   private constructor(
-    client: ReturnType<typeof createClient>,
+    client: RedisCommands,
     options: Required<RedisSinkOptions>,
   ) {
     this.#client = client;
@@ -164,7 +171,7 @@ export class RedisSink implements PostSink {
         },
       );
     }
-    return new RedisSink(client, resolved);
+    return new RedisSink(client as unknown as RedisCommands, resolved);
   }
 
   /** Adds the post (pipelined; at most `maxInFlight` outstanding). */
