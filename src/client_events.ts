@@ -8,7 +8,8 @@ import type { RateLimit } from "./rate_limit.ts";
 import type { MalformedMessage, ProblemMessage, SystemMessage } from "./messages.ts";
 
 /** Every event carries the time it happened (epoch ms, from the client's clock). */
-interface EventBase {
+export interface EventBase {
+  /** When it happened. */
   readonly atMs: number;
   /** Which connection (0-based) it concerns, for clients with redundant connections. */
   readonly connectionId: number;

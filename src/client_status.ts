@@ -16,6 +16,7 @@ export type ClientState =
 
 /** A snapshot of a stream client. Plain data, safe to serialise: never holds a credential. */
 export interface ClientStatus {
+  /** Where the connect loop is. */
   readonly state: ClientState;
   /** Epoch ms since when the client has been in `state`. */
   readonly sinceMs: number;

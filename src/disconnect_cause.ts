@@ -42,6 +42,7 @@ export type BackoffClass = "immediate" | "network" | "http" | "rate-limit" | "bu
 
 /** One connection's result, fed to the backoff policy. */
 export interface ConnectionOutcome {
+  /** Why the connection ended. */
   readonly cause: DisconnectCause;
   /** True when the connection proved healthy (a data line or a heartbeat arrived) before it ended. */
   readonly established: boolean;

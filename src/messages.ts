@@ -7,6 +7,7 @@
 
 /** A post (v2 `{"data":...}` or a PowerTrack activity). `line` is the original JSON, byte-exact. */
 export interface PostMessage {
+  /** The tag. */
   readonly type: "post";
   /** The line exactly as received (without its `\r\n`). Write this to keep output byte-exact. */
   readonly line: string;
@@ -22,6 +23,7 @@ export interface PostMessage {
 
 /** An empty line: a keep-alive. */
 export interface HeartbeatMessage {
+  /** The tag. */
   readonly type: "heartbeat";
 }
 
@@ -39,9 +41,13 @@ export type DisconnectType =
 
 /** A v2 `operational-disconnect` problem: the server is about to close the connection. */
 export interface DisconnectMessage {
+  /** The tag. */
   readonly type: "disconnect";
+  /** Why X is closing the connection (`SlowReader` means a full buffer). */
   readonly disconnect_type: DisconnectType;
+  /** The problem's `title`, when given. */
   readonly title: string | undefined;
+  /** The problem's `detail`, for a person (never matched on). */
   readonly detail: string | undefined;
   /** The problem object as received. */
   readonly problem: Record<string, unknown>;
@@ -49,30 +55,43 @@ export interface DisconnectMessage {
 
 /** A v2 `streaming-connection` problem (`ConnectionException`), e.g. `TooManyConnections`. */
 export interface ConnectionErrorMessage {
+  /** The tag. */
   readonly type: "connection-error";
+  /** What went wrong, e.g. `TooManyConnections`. */
   readonly connection_issue: string;
+  /** The problem's `title`, when given. */
   readonly title: string | undefined;
+  /** The problem's `detail`, for a person (never matched on). */
   readonly detail: string | undefined;
+  /** The problem object as received. */
   readonly problem: Record<string, unknown>;
 }
 
 /** A v2 `usage-capped` problem: the post cap is reached; reconnecting will not help. */
 export interface UsageCappedMessage {
+  /** The tag. */
   readonly type: "usage-capped";
   /** `Daily` or `Monthly`, when given. */
   readonly period: string | undefined;
+  /** What the cap applies to (e.g. `Account`), when given. */
   readonly scope: string | undefined;
+  /** The problem's `detail`, for a person. */
   readonly detail: string | undefined;
+  /** The problem object as received. */
   readonly problem: Record<string, unknown>;
 }
 
 /** Any other v2 problem without `data`. */
 export interface ProblemMessage {
+  /** The tag. */
   readonly type: "problem";
   /** The problem's `type` URL, as received. */
   readonly problemType: string | undefined;
+  /** The problem's `title`, when given. */
   readonly title: string | undefined;
+  /** The problem's `detail`, for a person. */
   readonly detail: string | undefined;
+  /** The problem object as received. */
   readonly problem: Record<string, unknown>;
 }
 
@@ -85,9 +104,13 @@ export type SystemMessageKind =
 
 /** A PowerTrack `{"info"|"warn"|"error": {"message", "sent"}}` system message. */
 export interface SystemMessage {
+  /** The tag. */
   readonly type: "system";
+  /** Which key carried the message: `info`, `warn` or `error`. */
   readonly level: "info" | "warn" | "error";
+  /** What the message means, recognised from its text. */
   readonly kind: SystemMessageKind;
+  /** The message text as received. */
   readonly message: string;
   /** The `sent` ISO time, when given. */
   readonly sent: string | undefined;
@@ -97,8 +120,11 @@ export interface SystemMessage {
 
 /** A line that is not JSON, or not a JSON object. Never thrown: reported. */
 export interface MalformedMessage {
+  /** The tag. */
   readonly type: "malformed";
+  /** The line as received. */
   readonly line: string;
+  /** Why it is not a message: not JSON, or not a JSON object. */
   readonly reason: string;
 }
 
