@@ -1,0 +1,17 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { readPosts } from "../examples/read_stream.ts";
+
+describe("examples/read_stream.ts (the README's library example)", () => {
+  it("reads posts from the simulator byte-exact and closes the client cleanly", async () => {
+    const { posts, events } = await readPosts(3);
+    assert.equal(posts.length, 3);
+    for (const post of posts) {
+      assert.equal(post.type, "post");
+      assert.match(post.id ?? "", /^\d+$/);
+      assert.deepEqual(JSON.parse(post.line), post.json);
+    }
+    assert.deepEqual(events.slice(0, 2), ["connecting", "connected"]);
+    assert.equal(events.at(-1), "stopped");
+  });
+});
