@@ -6,6 +6,7 @@
  * @module
  */
 import * as v from "valibot";
+import { invalidOption, positiveInteger } from "../options_error.ts";
 
 /** 200,000 ids: about 30 minutes of a busy filtered stream, about 25 MB of small strings. */
 export const DEFAULT_DEDUP_MAX_ENTRIES = 200_000;
@@ -34,11 +35,6 @@ export interface DedupStats {
   readonly evicted: number;
 }
 
-const positiveInteger = v.pipe(
-  v.number("must be a positive integer"),
-  v.integer("must be a positive integer"),
-  v.minValue(1, "must be a positive integer"),
-);
 const OptionsSchema = v.object({
   maxEntries: v.optional(positiveInteger),
   maxAgeMs: v.optional(positiveInteger),
@@ -219,17 +215,4 @@ export class MemoryDedupStore implements DedupStore {
   claim(id: string, source: string): boolean {
     return !this.window.seen(id, source);
   }
-}
-
-/** Builds the std-style construction error for a valibot issue. */
-function invalidOption(owner: string, issue: v.BaseIssue<unknown>): Error {
-  const value = issue.input;
-  const shown = typeof value === "string" ? JSON.stringify(value) : String(value);
-  const text = `Cannot construct ${owner} as '${
-    v.getDotPath(issue) ?? "options"
-  }' ${issue.message}: current value is ${shown}`;
-  // NaN fails valibot's number check, but it is a number out of range, not a value of the wrong type.
-  const wrongType = issue.kind === "schema" &&
-    !(issue.type === "number" && typeof value === "number");
-  return wrongType ? new TypeError(text) : new RangeError(text);
 }

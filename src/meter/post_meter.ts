@@ -5,6 +5,7 @@
  * @module
  */
 import * as v from "valibot";
+import { invalidOption } from "../options_error.ts";
 
 /** A cap period. Days begin at 00:00 UTC, months on the 1st at 00:00 UTC. */
 export type MeterPeriod = "daily" | "monthly";
@@ -232,17 +233,4 @@ export class PostMeter {
       if (event.type !== "callback-error") this.#emit({ type: "callback-error", error });
     }
   }
-}
-
-/** Builds the std-style construction error for a valibot issue. */
-function invalidOption(owner: string, issue: v.BaseIssue<unknown>): Error {
-  const value = issue.input;
-  const shown = typeof value === "string" ? JSON.stringify(value) : String(value);
-  const text = `Cannot construct ${owner} as '${
-    v.getDotPath(issue) ?? "options"
-  }' ${issue.message}: current value is ${shown}`;
-  // NaN fails valibot's number check, but it is a number out of range, not a value of the wrong type.
-  const wrongType = issue.kind === "schema" &&
-    !(issue.type === "number" && typeof value === "number");
-  return wrongType ? new TypeError(text) : new RangeError(text);
 }

@@ -6,6 +6,7 @@
  * @module
  */
 import * as v from "valibot";
+import { invalidOption, positiveInteger } from "../options_error.ts";
 
 /** 10,000 items: about 17 MB of posts at X's mean of 1.7 KB. */
 export const DEFAULT_FIFO_MAX_ITEMS = 10_000;
@@ -79,11 +80,6 @@ export interface FifoStats {
   readonly closed: boolean;
 }
 
-const positiveInteger = v.pipe(
-  v.number("must be a positive integer"),
-  v.integer("must be a positive integer"),
-  v.minValue(1, "must be a positive integer"),
-);
 const OptionsSchema = v.object({
   maxItems: v.optional(positiveInteger),
   maxBytes: v.optional(v.pipe(v.number("must be at least 1"), v.minValue(1, "must be at least 1"))),
@@ -367,17 +363,4 @@ export class BoundedFifo<T> implements AsyncIterable<T> {
       if (event.type !== "callback-error") this.#emit({ type: "callback-error", error });
     }
   }
-}
-
-/** Builds the std-style construction error for a valibot issue. */
-function invalidOption(owner: string, issue: v.BaseIssue<unknown>): Error {
-  const value = issue.input;
-  const shown = typeof value === "string" ? JSON.stringify(value) : String(value);
-  const text = `Cannot construct ${owner} as '${
-    v.getDotPath(issue) ?? "options"
-  }' ${issue.message}: current value is ${shown}`;
-  // NaN fails valibot's number check, but it is a number out of range, not a value of the wrong type.
-  const wrongType = issue.kind === "schema" &&
-    !(issue.type === "number" && typeof value === "number");
-  return wrongType ? new TypeError(text) : new RangeError(text);
 }

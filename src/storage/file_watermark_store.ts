@@ -7,6 +7,7 @@
 import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import * as v from "valibot";
+import { invalidOption } from "../options_error.ts";
 import type { Watermark, WatermarkStore } from "./watermark.ts";
 
 /** Options of {@linkcode FileWatermarkStore}. */
@@ -161,17 +162,4 @@ export class FileWatermarkStore implements WatermarkStore {
       throw error;
     }
   }
-}
-
-/** Builds the std-style construction error for a valibot issue. */
-function invalidOption(owner: string, issue: v.BaseIssue<unknown>): Error {
-  const value = issue.input;
-  const shown = typeof value === "string" ? JSON.stringify(value) : String(value);
-  const text = `Cannot construct ${owner} as '${
-    v.getDotPath(issue) ?? "options"
-  }' ${issue.message}: current value is ${shown}`;
-  // NaN fails valibot's number check, but it is a number out of range, not a value of the wrong type.
-  const wrongType = issue.kind === "schema" &&
-    !(issue.type === "number" && typeof value === "number");
-  return wrongType ? new TypeError(text) : new RangeError(text);
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import * as v from "valibot";
+import { invalidOption } from "../options_error.ts";
 
 /** How far one stream (or one partition of it) was read. Plain data, safe to serialise. */
 export interface Watermark {
@@ -236,17 +237,4 @@ export class WatermarkTracker {
     });
     return this.#saving;
   }
-}
-
-/** Builds the std-style construction error for a valibot issue. */
-function invalidOption(owner: string, issue: v.BaseIssue<unknown>): Error {
-  const value = issue.input;
-  const shown = typeof value === "string" ? JSON.stringify(value) : String(value);
-  const text = `Cannot construct ${owner} as '${
-    v.getDotPath(issue) ?? "options"
-  }' ${issue.message}: current value is ${shown}`;
-  // NaN fails valibot's number check, but it is a number out of range, not a value of the wrong type.
-  const wrongType = issue.kind === "schema" &&
-    !(issue.type === "number" && typeof value === "number");
-  return wrongType ? new TypeError(text) : new RangeError(text);
 }
