@@ -3,27 +3,17 @@ import assert from "node:assert/strict";
 import type { ClientStatus } from "../src/client_status.ts";
 import { createHealthApp } from "../src/server/health_app.ts";
 import { listen } from "../src/server/listen.ts";
+import { makeStatus } from "./helpers/client_status_fixture.ts";
 
 const runtime = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
 
-const status: ClientStatus = {
+const status: ClientStatus = makeStatus({
   state: "idle",
   sinceMs: 0,
-  url: "https://api.x.com/2/tweets/search/stream",
   attempts: 0,
-  attemptsByClass: { immediate: 0, network: 0, http: 0, "rate-limit": 0, budget: 0 },
   connectedAtMs: undefined,
   lastActivityMs: undefined,
-  lastDisconnect: undefined,
-  lastError: undefined,
-  nextRetryAtMs: undefined,
-  nextRetryClass: undefined,
-  rateLimit: undefined,
-  counts: { posts: 0, heartbeats: 0, disconnects: 0, malformed: 0, bytes: 0 },
-  newestPostAtMs: undefined,
-  stallTimeoutMs: 30_000,
-  stopReason: undefined,
-};
+});
 
 async function refused(url: string): Promise<boolean> {
   try {

@@ -1,34 +1,11 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { ClientStatus } from "../src/client_status.ts";
+import { makeStatus, NOW, ZERO } from "./helpers/client_status_fixture.ts";
 import { createHealthApp } from "../src/server/health_app.ts";
 import type { HealthAppOptions } from "../src/server/health_app_options.ts";
 import { VERSION } from "../src/version.ts";
 
-// A status builder; kept here (not in tests/helpers/) because this change may touch only its own files.
-const NOW = Date.parse("2025-01-01T12:00:00.000Z");
-const ZERO = { immediate: 0, network: 0, http: 0, "rate-limit": 0, budget: 0 } as const;
-function makeStatus(overrides: Partial<ClientStatus> = {}): ClientStatus {
-  return {
-    state: "connected",
-    sinceMs: NOW - 60_000,
-    url: "https://api.x.com/2/tweets/search/stream",
-    attempts: 1,
-    attemptsByClass: ZERO,
-    connectedAtMs: NOW - 60_000,
-    lastActivityMs: NOW - 1_000,
-    lastDisconnect: undefined,
-    lastError: undefined,
-    nextRetryAtMs: undefined,
-    nextRetryClass: undefined,
-    rateLimit: undefined,
-    counts: { posts: 0, heartbeats: 0, disconnects: 0, malformed: 0, bytes: 0 },
-    newestPostAtMs: undefined,
-    stallTimeoutMs: 30_000,
-    stopReason: undefined,
-    ...overrides,
-  };
-}
 const waiting503: Partial<ClientStatus> = {
   state: "waiting",
   sinceMs: NOW - 2_000,
