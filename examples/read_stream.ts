@@ -41,10 +41,14 @@ export async function readPosts(
   return { posts, events };
 }
 
-if (import.meta.main ?? import.meta.url === `file://${globalThis.process?.argv?.[1]}`) {
-  const env = (globalThis as { process?: { env: Record<string, string | undefined> } }).process
-    ?.env;
-  const { posts, events } = await readPosts(5, env?.X_BEARER_TOKEN);
+// Run as a program (Deno and Bun set `import.meta.main`; on Node, compare with the script path).
+const node =
+  (globalThis as { process?: { argv: string[]; env: Record<string, string | undefined> } })
+    .process;
+const isMain = (import.meta as { main?: boolean }).main ??
+  (node !== undefined && import.meta.url === new URL(`file://${node.argv[1]}`).href);
+if (isMain) {
+  const { posts, events } = await readPosts(5, node?.env.X_BEARER_TOKEN);
   for (const post of posts) console.log(post.id, post.createdAt, post.line.slice(0, 60) + "...");
   console.log("events:", events.join(" "));
 }
