@@ -111,6 +111,46 @@ export { LineTooLongError } from "./src/errors/line_too_long_error.ts";
 export { StallError } from "./src/errors/stall_error.ts";
 export { StreamStoppedError } from "./src/errors/stream_stopped_error.ts";
 
+// The collector: N connections, de-duplication, FIFO, watermark, backfill and Recovery, meter, alerts
+export { createCollector } from "./src/collector/create_collector.ts";
+export type {
+  BackfillSetting,
+  Collector,
+  CollectorEvent,
+  CollectorOptions,
+  CollectorStatus,
+} from "./src/collector/collector_types.ts";
+export {
+  resolveCollectorOptions,
+  type ResolvedCollectorOptions,
+} from "./src/collector/collector_options.ts";
+export { watermarkKey } from "./src/collector/partition_watermarks.ts";
+export {
+  AlertCenter,
+  type AlertCenterOptions,
+  type AlertTickSample,
+} from "./src/collector/alert_center.ts";
+export {
+  type ConnectionsAdminOptions,
+  endConnections,
+  type EndConnectionsOptions,
+  type EndConnectionsResult,
+  listConnections,
+  type ListConnectionsOptions,
+  type XConnectionInfo,
+} from "./src/collector/connections_admin.ts";
+export {
+  isTooManyConnections,
+  type TooManyConnectionsInput,
+} from "./src/collector/too_many_connections.ts";
+export {
+  type CollectorHealthOptions,
+  collectorHealthOptions,
+} from "./src/collector/collector_health.ts";
+export type { HealthAppOptions } from "./src/server/health_app_options.ts";
+export type { ExtraMetric } from "./src/server/metrics.ts";
+export type { MetricLabels, MetricType } from "./src/server/prometheus.ts";
+
 // Nothing lost: de-duplication, queue, watermarks, recovery planning
 export {
   type DedupStats,

@@ -456,6 +456,17 @@ async function smoke(tarball: string, pkg: Record<string, unknown>, hasBin: bool
       fail(`\`${BIN_NAME} --version\` on ${name} did not print ${VERSION}`);
     }
   }
+  // Beyond loading: the bundled bin runs a short demo (simulator + collector + health server over
+  // real sockets) and must end cleanly, having written posts and lost none.
+  console.log("bin (Node): demo");
+  const demo = await sh(
+    `${project}/node_modules/.bin/${BIN_NAME}`,
+    ["demo", "--duration", "1500ms", "--out", `${tmp}/demo.ndjson`, "--rate", "20"],
+    { cwd: project, capture: true },
+  );
+  if (!/lost: +0 /.test(demo) || !/posts written to .*: [1-9]/.test(demo)) {
+    fail(`\`${BIN_NAME} demo\` did not write posts without loss:\n${demo}`);
+  }
 }
 
 async function main(): Promise<void> {

@@ -70,7 +70,11 @@ export interface CollectorOptions
   readonly onEvent?: (event: CollectorEvent) => void;
 }
 
-/** The collector's own events, beside the connections' {@linkcode ClientEvent}s. */
+/** The collector's own events, beside the connections' {@linkcode ClientEvent}s. Connections
+ * have ids `0..k-1` (partition-major: partition `i`, copy `j` is `i * connections + j`); Recovery
+ * streams take ids from `k` up (`k + job number - 1`). A `callback-error` with `connectionId` -1
+ * is a failure of the collector's own parts (a sink's write or close, the watermark or dedup
+ * store, the webhook): the collector carries on. */
 export type CollectorEvent =
   | ClientEvent
   | {
@@ -122,8 +126,9 @@ export interface CollectorStatus {
   readonly connections: readonly ClientStatus[];
   /** Posts written to the sinks (after de-duplication). */
   readonly written: number;
-  /** Posts delivered by backfilled connections and by Recovery streams (before de-duplication). */
+  /** Posts delivered by connections opened with a backfill (before de-duplication). */
   readonly backfilled: number;
+  /** Posts delivered by Recovery streams (before de-duplication). */
   readonly recovered: number;
   /** Recovery streams waiting for a slot (X allows two at once), running now, done and failed. */
   readonly recoveries: {
@@ -132,12 +137,18 @@ export interface CollectorStatus {
     readonly done: number;
     readonly failed: number;
   };
+  /** Duplicates dropped, by the source of the later copy (`connection-N`, `backfill`,
+   * `recovery`); `size` and `evicted` come from the in-process window (0 with a shared store). */
   readonly dedup: DedupStats;
+  /** The FIFO between reading and the sinks: depth, bytes, drops by policy, peaks. */
   readonly queue: FifoStats;
   /** Now minus the newest written post's `created_at`, ms. */
   readonly lagMs: number | undefined;
+  /** The post meter, when `meter` was configured. */
   readonly meter: MeterStats | undefined;
+  /** Each sink's output position, in the order given. */
   readonly sinks: readonly SinkPosition[];
+  /** The watermark of the stream (the oldest partition's, when partitioned). */
   readonly watermark: Watermark | undefined;
   /** Whether the meter paused the stream at its cap. */
   readonly paused: boolean;

@@ -130,14 +130,27 @@ async function startDeno(
   // streamed body (a simulated stream) would hang close(). Bodies are piped through a stream that
   // close() ends cleanly (aborting it would make Deno log an error); a body that errors by itself
   // still errors the response, so the client sees a broken connection as before.
+  // Deno's own `request.signal` warns (once per process) that it "aborts on successful
+  // responses"; the handler gets a copy of the request whose signal aborts when the response
+  // body ends, fails, or is cancelled by the client going away.
   const closing = new AbortController();
   const serveOne = async (req: Request): Promise<Response> => {
-    const res = await handler(req);
-    if (res.body === null) return res;
+    const gone = new AbortController();
+    const init: RequestInit & { duplex?: "half" } = {
+      method: req.method,
+      headers: req.headers,
+      signal: gone.signal,
+    };
+    if (req.body !== null) Object.assign(init, { body: req.body, duplex: "half" });
+    const res = await handler(new Request(req.url, init));
+    if (res.body === null) {
+      gone.abort();
+      return res;
+    }
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
     res.body.pipeTo(writable, { signal: closing.signal, preventAbort: true }).catch((error) =>
       (closing.signal.aborted ? writable.close() : writable.abort(error)).catch(() => {})
-    );
+    ).finally(() => gone.abort());
     return new Response(readable, {
       status: res.status,
       statusText: res.statusText,
@@ -176,7 +189,12 @@ async function startNode(handler: FetchHandler, port: number, hostname: string):
   return await new Promise<Started>((resolve, reject) => {
     // overrideGlobalObjects: false keeps the process's global Request/Response untouched.
     const server = serve(
-      { fetch: (req) => handler(req), port, hostname, overrideGlobalObjects: false },
+      {
+        fetch: (req) => quietOnClientAbort(req, handler),
+        port,
+        hostname,
+        overrideGlobalObjects: false,
+      },
       (info) => {
         node.off("error", reject);
         resolve({
@@ -189,6 +207,25 @@ async function startNode(handler: FetchHandler, port: number, hostname: string):
     );
     const node = server as unknown as NodeServerLike;
     node.once("error", reject);
+  });
+}
+
+/**
+ * A streamed body that errors because the client went away (its request signal aborted) is ended
+ * quietly: @hono/node-server would otherwise log the abort as a server error ("Error: aborted").
+ * Any other error still breaks the response, so the client sees a broken connection.
+ */
+async function quietOnClientAbort(req: Request, handler: FetchHandler): Promise<Response> {
+  const res = await handler(req);
+  if (res.body === null) return res;
+  const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+  res.body.pipeTo(writable, { preventAbort: true }).catch((error) =>
+    (req.signal.aborted ? writable.close() : writable.abort(error)).catch(() => {})
+  );
+  return new Response(readable, {
+    status: res.status,
+    statusText: res.statusText,
+    headers: res.headers,
   });
 }
 

@@ -1,0 +1,86 @@
+/**
+ * One connect request at a time across a collector's loops. Redundant connections, partitions and
+ * Recovery streams share X's connect budget and 429 lock-outs; two requests sent at the same
+ * instant would both draw the 429 that one of them would have revealed (and every 429 drawn
+ * lengthens the lock-out). The gate lets a request go once the previous one was answered, and
+ * not before a lock-out the shared policy knows of is over.
+ *
+ * @module
+ */
+import { delay } from "../abortable_delay.ts";
+import type { BackoffPolicy } from "../backoff_policy.ts";
+
+/** A request that is never answered releases the gate after this long. */
+export const DEFAULT_GATE_HOLD_MS = 10_000;
+
+/**
+ * A turnstile for connect requests, entered from `beforeConnect` and left on the attempt's
+ * `connected` or `disconnected` event.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { BackoffPolicy } from "../backoff_policy.ts";
+ * import { ConnectGate } from "./connect_gate.ts";
+ * const gate = new ConnectGate({ policy: new BackoffPolicy(), now: Date.now });
+ * const signal = new AbortController().signal;
+ * await gate.enter(0, signal);
+ * let second = false;
+ * const entering = gate.enter(1, signal).then(() => { second = true; });
+ * await Promise.resolve();
+ * assert.equal(second, false); // connection 0's request is not answered yet
+ * gate.leave(0);
+ * await entering;
+ * assert.equal(second, true);
+ * gate.leave(1);
+ * ```
+ */
+export class ConnectGate {
+  readonly #policy: BackoffPolicy;
+  readonly #now: () => number;
+  readonly #holdMs: number;
+  #tail: Promise<void> = Promise.resolve();
+  readonly #holders = new Map<number, () => void>();
+
+  /** `policy` is the loops' shared policy (its lock-out is read before each request). */
+  constructor(options: { policy: BackoffPolicy; now: () => number; holdMs?: number }) {
+    this.#policy = options.policy;
+    this.#now = options.now;
+    this.#holdMs = options.holdMs ?? DEFAULT_GATE_HOLD_MS;
+  }
+
+  /** Resolves when connection `id` may send its request. Never rejects: once `signal` aborts it
+   * resolves without holding the gate. */
+  async enter(id: number, signal: AbortSignal): Promise<void> {
+    let release!: () => void;
+    const turn = new Promise<void>((resolve) => release = resolve);
+    const previous = this.#tail;
+    this.#tail = previous.then(() => turn);
+    await previous;
+    try {
+      const lockedUntil = this.#policy.snapshot(this.#now()).lockoutUntilMs;
+      if (lockedUntil !== undefined && !signal.aborted) {
+        await delay(Math.max(0, lockedUntil - this.#now()), signal);
+      }
+    } catch {
+      // Aborted while waiting: fall through and let the next one in.
+    }
+    if (signal.aborted) {
+      release();
+      return;
+    }
+    this.#holders.get(id)?.();
+    const timer = setTimeout(() => done(), this.#holdMs);
+    const done = (): void => {
+      clearTimeout(timer);
+      if (this.#holders.get(id) === done) this.#holders.delete(id);
+      release();
+    };
+    this.#holders.set(id, done);
+  }
+
+  /** Connection `id`'s request was answered (or it stopped): the next may go. */
+  leave(id: number): void {
+    this.#holders.get(id)?.();
+  }
+}

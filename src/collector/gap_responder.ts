@@ -1,0 +1,167 @@
+/**
+ * Acts on the plan for each reconnect (X's decision tree): adds backfill to THIS attempt's URL
+ * only, queues a Recovery beside the live stream once it is connected again, or reports a gap
+ * beyond reach.
+ *
+ * @module
+ */
+import type { AlertInput } from "../alerts/alert_limiter.ts";
+import {
+  formatRecoveryParams,
+  type RecoveryPlan,
+  type RecoveryWindow,
+} from "../recovery/recovery_planner.ts";
+import type { RecoveryJob, RecoveryJobs } from "./recovery_jobs.ts";
+import type { StreamGaps } from "./stream_gaps.ts";
+
+const BACKFILL_PARAMS = ["backfill_minutes", "backfillMinutes"];
+
+/** What {@linkcode GapResponder} needs. */
+export interface GapResponderOptions {
+  readonly gaps: StreamGaps;
+  readonly jobs: RecoveryJobs;
+  readonly product: "v2" | "powertrack";
+  /** Whether Recovery streams may run. */
+  readonly recovery: boolean;
+  readonly now: () => number;
+  readonly partitionOf: (id: number) => number | undefined;
+  /** Connection `id`'s attempt asks for `minutes` of backfill. */
+  readonly onBackfill: (id: number, minutes: number, gapMs: number) => void;
+  /** Connection `id`'s attempt asks for none. */
+  readonly onNoBackfill: (id: number) => void;
+  /** A Recovery of `partition` was planned (its watermark must hold until it is done). */
+  readonly onRecoveryQueued: (partition: number | undefined) => void;
+  readonly raise: (input: AlertInput) => void;
+}
+
+/**
+ * Turns {@linkcode StreamGaps} plans into request parameters and Recovery jobs.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { GapResponder } from "./gap_responder.ts";
+ * import { RecoveryJobs } from "./recovery_jobs.ts";
+ * import { StreamGaps } from "./stream_gaps.ts";
+ * const gaps = new StreamGaps({ product: "v2", backfill: "auto", partitions: [undefined] });
+ * const responder = new GapResponder({
+ *   gaps, product: "v2", recovery: true, now: () => 120_000, partitionOf: () => undefined,
+ *   jobs: new RecoveryJobs({ now: () => 0, run: () => Promise.resolve({ ok: true, posts: 0 }) }),
+ *   onBackfill: () => {}, onNoBackfill: () => {}, onRecoveryQueued: () => {}, raise: () => {},
+ * });
+ * gaps.noteActivity(0, 0);
+ * const url = responder.beforeConnect(0, new URL("https://api.x.com/2/tweets/search/stream"));
+ * assert.equal(url.searchParams.get("backfill_minutes"), "3"); // 2 min + 30 s margin
+ * ```
+ */
+export class GapResponder {
+  readonly #o: GapResponderOptions;
+  /** Recoveries planned for a connection, queued once it is connected again: the window must
+   * reach the moment the live stream resumed (after a full buffer X offers no backfill). */
+  readonly #pending = new Map<number, RecoveryWindow>();
+
+  /** Wires the plan to its actions. */
+  constructor(options: GapResponderOptions) {
+    this.#o = options;
+  }
+
+  /** The URL for connection `id`'s next attempt (the hook `beforeConnect` calls). */
+  beforeConnect(id: number, url: URL): URL {
+    const o = this.#o;
+    for (const name of BACKFILL_PARAMS) url.searchParams.delete(name);
+    if (this.#pending.has(id)) {
+      o.onNoBackfill(id);
+      return url;
+    }
+    const nowMs = o.now();
+    const planned = o.gaps.planReconnect(id, nowMs);
+    if (planned.backfillMinutes !== undefined) {
+      const params = formatRecoveryParams(
+        { kind: "backfill", minutes: planned.backfillMinutes },
+        o.product,
+      );
+      for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
+      o.onBackfill(id, planned.backfillMinutes, planned.gapMs);
+      return url;
+    }
+    o.onNoBackfill(id);
+    this.#act(id, planned.plan, nowMs);
+    return url;
+  }
+
+  /** Connection `id` is connected at `atMs`: its planned Recovery is queued, up to then. */
+  connected(id: number, atMs: number): void {
+    const window = this.#pending.get(id);
+    if (window === undefined) return;
+    this.#pending.delete(id);
+    this.#o.gaps.closeGap(id, atMs);
+    this.#o.jobs.enqueue(
+      { ...window, endMs: Math.max(window.endMs, atMs) },
+      this.#o.partitionOf(id),
+    );
+  }
+
+  /** The query parameters of a Recovery of `window`. */
+  recoveryParams(window: RecoveryWindow): Record<string, string> {
+    return formatRecoveryParams(window, this.#o.product);
+  }
+
+  /** A Recovery stopped before replaying its window: its posts are lost; tell a person. */
+  recoveryFailed(job: RecoveryJob, reason: string): void {
+    const { startMs, endMs } = job.window;
+    this.#o.raise({
+      kind: "gap-unrecoverable",
+      message: `A Recovery of ${iso(startMs)} to ${iso(endMs)} stopped (${reason}): ` +
+        "posts of that window may be missing",
+      details: { startMs, endMs, reason, partition: job.partition },
+    });
+  }
+
+  #act(id: number, plan: RecoveryPlan, nowMs: number): void {
+    const o = this.#o;
+    const partition = o.partitionOf(id);
+    if (plan.kind === "none") return;
+    if (plan.kind === "backfill") {
+      // Backfill is off: the gap stays unrecovered, and nothing would get it back later.
+      o.gaps.closeGap(id, nowMs);
+      return;
+    }
+    if (plan.kind === "unrecoverable") {
+      o.raise({
+        kind: "gap-unrecoverable",
+        message: `Posts from ${iso(plan.startMs)} to ${iso(plan.recoverableFromMs)} are beyond ` +
+          "the 24 hours a Recovery reaches (only Search can help, partly)" +
+          (o.recovery ? `; recovering ${iso(plan.recoverableFromMs)} to ${iso(plan.endMs)}` : ""),
+        details: {
+          startMs: plan.startMs,
+          endMs: plan.recoverableFromMs,
+          gapEndMs: plan.endMs,
+          partition,
+        },
+      });
+      if (o.recovery) this.#plan(id, plan.partialRecovery, partition);
+      else o.gaps.closeGap(id, nowMs);
+      return;
+    }
+    if (o.recovery) {
+      this.#plan(id, plan, partition);
+      return;
+    }
+    o.gaps.closeGap(id, nowMs);
+    o.raise({
+      kind: "gap-unrecoverable",
+      message: `Posts from ${iso(plan.startMs)} to ${iso(plan.endMs)} were missed and ` +
+        "Recovery is off",
+      details: { startMs: plan.startMs, endMs: plan.endMs, partition },
+    });
+  }
+
+  #plan(id: number, window: RecoveryWindow, partition: number | undefined): void {
+    this.#o.onRecoveryQueued(partition);
+    this.#pending.set(id, window);
+  }
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}

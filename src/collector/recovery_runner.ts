@@ -1,0 +1,112 @@
+/**
+ * Runs one Recovery job: the stream with the window's `start_time`/`end_time` (or PowerTrack's
+ * `startTime`/`endTime`), through the same reconnect loop as the live connections with
+ * `endOnEof`, its posts merged into the collector's FIFO as source `"recovery"`.
+ *
+ * @module
+ */
+import type { BackoffPolicy } from "../backoff_policy.ts";
+import type { ClientEvent } from "../client_events.ts";
+import { type ConnectOptions, resolveConnectOptions } from "../client/connect_options.ts";
+import { runConnectionLoop } from "../client/connection_loop.ts";
+import { displayUrl } from "../client/credentials.ts";
+import { StatusTracker } from "../client/status_tracker.ts";
+import type { PostMessage } from "../messages.ts";
+import type { CollectorEvent } from "./collector_types.ts";
+import type { ConnectGate } from "./connect_gate.ts";
+import type { RecoveryJob, RecoveryOutcome } from "./recovery_jobs.ts";
+
+/** Events that tell a connect request was answered (or will not be sent). */
+export const ANSWERED_EVENTS: ReadonlySet<string> = new Set([
+  "connected",
+  "disconnected",
+  "stopped",
+]);
+
+/** What {@linkcode runRecovery} needs from the collector. */
+export interface RecoveryRunnerContext {
+  /** The connection options shared by every loop (without `connectionId` and hooks). */
+  readonly connect: ConnectOptions;
+  /** The query parameters that carry out a window. */
+  readonly paramsFor: (job: RecoveryJob) => Record<string, string>;
+  /** The id its events carry. */
+  readonly connectionId: number;
+  readonly policy: BackoffPolicy;
+  readonly gate: ConnectGate;
+  readonly signal: AbortSignal;
+  readonly now: () => number;
+  readonly emit: (event: CollectorEvent) => void;
+  /** Hands a post to the FIFO (a promise while it is full under `"block"`). */
+  readonly deliver: (post: PostMessage) => void | Promise<void>;
+}
+
+/**
+ * Runs `job` until its stream ends cleanly (`ok`), stops for good, or `signal` aborts. Emits
+ * `recovery-started` and `recovery-finished`. Never rejects for a failed stream.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { BackoffPolicy } from "../backoff_policy.ts";
+ * import { ConnectGate } from "./connect_gate.ts";
+ * import { runRecovery } from "./recovery_runner.ts";
+ * const policy = new BackoffPolicy();
+ * const urls: string[] = [];
+ * const outcome = await runRecovery({ id: 1, window: { kind: "recovery", startMs: 0, endMs: 60_000 }, partition: undefined }, {
+ *   connect: {
+ *     url: "https://api.x.com/2/tweets/search/stream",
+ *     fetch: (request) => {
+ *       urls.push(request.url);
+ *       return Promise.resolve(new Response('{"data":{"id":"1"}}\r\n'));
+ *     },
+ *   },
+ *   paramsFor: () => ({ start_time: "1970-01-01T00:00:00Z", end_time: "1970-01-01T00:01:00Z" }),
+ *   connectionId: 1, policy, gate: new ConnectGate({ policy, now: Date.now }),
+ *   signal: new AbortController().signal, now: Date.now, emit: () => {}, deliver: () => {},
+ * });
+ * assert.deepEqual(outcome, { ok: true, posts: 1, reason: "eof" });
+ * assert.match(urls[0], /start_time=1970-01-01T00%3A00%3A00Z/);
+ * ```
+ */
+export async function runRecovery(
+  job: RecoveryJob,
+  ctx: RecoveryRunnerContext,
+): Promise<RecoveryOutcome> {
+  const { connectionId, gate, now } = ctx;
+  let posts = 0;
+  const range = { startMs: job.window.startMs, endMs: job.window.endMs };
+  const tag = job.partition === undefined ? {} : { partition: job.partition };
+  ctx.emit({ type: "recovery-started", atMs: now(), ...range, posts, ...tag });
+  const options = resolveConnectOptions({
+    ...ctx.connect,
+    connectionId,
+    params: {
+      ...ctx.connect.params,
+      ...(job.partition === undefined ? {} : { partition: String(job.partition) }),
+      ...ctx.paramsFor(job),
+    },
+    beforeConnect: () => gate.enter(connectionId, ctx.signal),
+  });
+  const exit = await runConnectionLoop({
+    options,
+    status: new StatusTracker({
+      url: displayUrl(options.url),
+      stallTimeoutMs: options.stallTimeoutMs,
+      now,
+    }),
+    emit: (event: ClientEvent) => {
+      if (ANSWERED_EVENTS.has(event.type)) gate.leave(connectionId);
+      ctx.emit(event);
+    },
+    deliver: (post) => {
+      posts++;
+      return ctx.deliver(post);
+    },
+    signal: ctx.signal,
+    endOnEof: true,
+    policy: ctx.policy,
+  });
+  const ok = exit.reason === "eof";
+  ctx.emit({ type: "recovery-finished", atMs: now(), ...range, posts, ok, ...tag });
+  return { ok, posts, reason: exit.reason };
+}

@@ -1,0 +1,265 @@
+import { afterEach, beforeEach, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { MemoryDedupStore } from "../src/dedup/dedup_window.ts";
+import { createSimulator } from "../src/simulator/mod.ts";
+import { MemoryWatermarkStore, type Watermark } from "../src/storage/watermark.ts";
+import {
+  BodyReader,
+  installClock,
+  type TestClock,
+  V2_HEADERS,
+} from "./helpers/simulator_harness.ts";
+import {
+  assertExactlyOnce,
+  publishedIds,
+  SAMPLE_URL,
+  startCollector,
+  streamAttempts,
+} from "./helpers/collector_harness.ts";
+import { MemoryPostSink } from "./helpers/memory_post_sink.ts";
+
+// Loss tests: the collector against the in-process simulator under fake time. In each, every
+// post the simulator published in the window must be in the output exactly once.
+
+let clock: TestClock;
+beforeEach(() => {
+  clock = installClock();
+});
+afterEach(() => clock.uninstall());
+
+const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+
+/** Stops publishing, lets the collector catch up, closes both; returns the window's end. */
+async function finish(
+  sim: ReturnType<typeof createSimulator>,
+  close: () => Promise<void>,
+  expectedRules: readonly string[] = [],
+): Promise<number> {
+  sim.pausePublishing();
+  const until = sim.now();
+  await clock.tickAsync(5_000);
+  await close();
+  sim.close();
+  const errors = sim.report({ requireClosed: true }).findings
+    .filter((f) => f.severity === "error" && !expectedRules.includes(f.rule));
+  assert.deepEqual(errors, [], "the simulator's judge found no fault in the reconnects");
+  return until;
+}
+
+describe("loss: the collector against the simulator", () => {
+  it("writes every post exactly once through disconnects of each kind", async () => {
+    const sim = createSimulator({ seed: 5, postsPerSecond: 20 });
+    const { collector, sink } = startCollector(sim);
+    await clock.tickAsync(1_000);
+    const since = sim.now();
+    for (
+      const kind of ["operational-disconnect", "eof", "reset", "stall", "maintenance"] as const
+    ) {
+      sim.fault({ kind });
+      await clock.tickAsync(60_000);
+    }
+    sim.fault({ kind: "http-status", status: 503, count: 2 });
+    sim.fault({ kind: "eof" });
+    await clock.tickAsync(60_000);
+    const until = await finish(sim, () => collector.close());
+    assertExactlyOnce(sink.posts, publishedIds(sim, since, until));
+    assert.ok(streamAttempts(sim).length >= 9, `${streamAttempts(sim).length} attempts`);
+    assert.ok(collector.status().backfilled > 0);
+    assert.equal(clock.countTimers(), 0);
+  });
+
+  it("backfills a 3-minute gap on the reconnect that needs it, and never again", async () => {
+    const sim = createSimulator({ seed: 6, postsPerSecond: 10 });
+    const { collector, sink, events } = startCollector(sim);
+    await clock.tickAsync(10_000);
+    const since = sim.now();
+    // The next connect is refused with a 3-minute lock-out, then the stream drops.
+    sim.fault({ kind: "rate-limit", resetInMs: 180_000 });
+    sim.fault({ kind: "eof" });
+    await clock.tickAsync(240_000);
+    sim.fault({ kind: "eof" }); // a later reconnect, with only its own tiny gap
+    await clock.tickAsync(30_000);
+    const until = await finish(sim, () => collector.close());
+
+    assertExactlyOnce(sink.posts, publishedIds(sim, since, until));
+    const attempts = streamAttempts(sim);
+    const backfills = attempts.map((a) => a.query.backfill_minutes);
+    assert.equal(backfills[0], undefined, "no backfill on the first connect");
+    const gapAttempt = attempts.findIndex((a) =>
+      a.status === 200 && a.query.backfill_minutes === "4"
+    );
+    assert.ok(gapAttempt > 0, `backfill_minutes=4 (3 min + margin) was sent: ${backfills}`);
+    assert.equal(backfills.filter((b) => b === "4").length, 1, "sent once");
+    for (const later of attempts.slice(gapAttempt + 1)) {
+      assert.ok(later.query.backfill_minutes !== "4", "never re-sent on later reconnects");
+    }
+    const planned = events.filter((e) => e.type === "backfill-planned");
+    assert.ok(planned.some((e) => e.type === "backfill-planned" && e.minutes === 4));
+    assert.ok(collector.status().backfilled > 1_000, `${collector.status().backfilled} backfilled`);
+  });
+
+  it("recovers a 20-minute gap with a Recovery stream beside the live one", async () => {
+    const sim = createSimulator({ seed: 7, postsPerSecond: 5 });
+    const { collector, sink, events } = startCollector(sim);
+    await clock.tickAsync(10_000);
+    const since = sim.now();
+    sim.fault({ kind: "rate-limit", resetInMs: 20 * 60_000 });
+    sim.fault({ kind: "eof" });
+    await clock.tickAsync(22 * 60_000);
+    const until = await finish(sim, () => collector.close());
+
+    assertExactlyOnce(sink.posts, publishedIds(sim, since, until));
+    const recoveries = streamAttempts(sim).filter((a) => a.query.start_time !== undefined);
+    assert.equal(recoveries.length, 1);
+    assert.ok(recoveries[0].query.end_time !== undefined);
+    assert.equal(recoveries[0].closeReason, "recovery-complete");
+    const gapStart = Date.parse(recoveries[0].query.start_time);
+    assert.ok(gapStart <= since + 10_000, "the window starts before the gap");
+    const status = collector.status();
+    assert.deepEqual(status.recoveries, { queued: 0, running: 0, done: 1, failed: 0 });
+    assert.ok(status.recovered >= 20 * 60 * 5, `${status.recovered} recovered`);
+    assert.ok(events.some((e) => e.type === "recovery-finished" && e.ok === true));
+  });
+
+  it("plans a Recovery after a full-buffer disconnect (backfill is not possible then)", async () => {
+    const sim = createSimulator({ seed: 8, postsPerSecond: 20 });
+    const { collector, sink } = startCollector(sim);
+    await clock.tickAsync(10_000);
+    const since = sim.now();
+    sim.fault({ kind: "http-status", status: 503, count: 1 });
+    sim.fault({ kind: "full-buffer" });
+    await clock.tickAsync(60_000);
+    const until = await finish(sim, () => collector.close());
+
+    assertExactlyOnce(sink.posts, publishedIds(sim, since, until));
+    const attempts = streamAttempts(sim);
+    assert.ok(attempts.some((a) => a.query.start_time !== undefined), "a Recovery ran");
+    assert.ok(attempts.every((a) => a.query.backfill_minutes === undefined), "no backfill");
+    assert.equal(collector.status().recoveries.done, 1);
+  });
+
+  it("recovers what a real slow reader lost when X dropped it without a word", async () => {
+    const sim = createSimulator({
+      seed: 9,
+      postsPerSecond: 100,
+      serverBufferPosts: 200,
+      slowReaderNotice: false,
+    });
+    const sink = new MemoryPostSink({ delayMs: 20 }); // 50 posts/s: too slow for 100/s
+    const { collector } = startCollector(sim, { queue: { maxItems: 50 } }, sink);
+    const since = sim.now();
+    await clock.tickAsync(20_000);
+    sim.pausePublishing();
+    const until = sim.now();
+    await clock.tickAsync(5 * 60_000);
+    await collector.close();
+    sim.close();
+
+    const dropped = sim.attempts().filter((a) => a.closeReason === "slow-reader");
+    assert.ok(dropped.length >= 1, "X dropped the slow reader");
+    assertExactlyOnce(sink.posts, publishedIds(sim, since, until));
+    assert.ok(collector.status().recoveries.done >= 1);
+  });
+
+  it("loses nothing when one of two redundant connections dies", async () => {
+    const sim = createSimulator({ seed: 10, postsPerSecond: 20, maxConnections: 2 });
+    const { collector, sink } = startCollector(sim, { connections: 2 });
+    await clock.tickAsync(10_000);
+    const since = sim.now();
+    assert.equal(sim.connections().length, 2);
+    // Connection 0 dies and cannot come back for a while; connection 1 carries the stream.
+    sim.fault({ kind: "http-status", status: 503, count: 3 });
+    sim.fault({ kind: "reset", connectionId: sim.connections()[0].id });
+    await clock.tickAsync(120_000);
+    const carried = streamAttempts(sim);
+    assert.ok(carried.length >= 6, `${carried.length} attempts`);
+    assert.ok(
+      carried.every((a) => a.query.backfill_minutes === undefined),
+      "the stream was carried: no backfill",
+    );
+    // Then both drop at the same instant: the first to reconnect backfills, the other needs none.
+    sim.fault({ kind: "maintenance" });
+    await clock.tickAsync(30_000);
+    const until = await finish(sim, () => collector.close());
+
+    assertExactlyOnce(sink.posts, publishedIds(sim, since, until));
+    const after = streamAttempts(sim).slice(carried.length);
+    assert.deepEqual(after.map((a) => a.query.backfill_minutes), ["1", undefined]);
+    assert.equal(sim.report().verdict, "pass", JSON.stringify(sim.report().findings));
+    const dedup = collector.status().dedup;
+    assert.ok(dedup.duplicates > 1_000, `${dedup.duplicates} duplicates`);
+    assert.deepEqual(Object.keys(dedup.duplicatesBySource).sort(), [
+      "backfill",
+      "connection-0",
+      "connection-1",
+    ]);
+  });
+
+  it("resumes from the durable watermark after a kill and restart", async () => {
+    const sim = createSimulator({ seed: 11, postsPerSecond: 10 });
+    const saved = new MemoryWatermarkStore();
+    let frozen = false;
+    const store = {
+      load: (key: string) => saved.load(key),
+      save: (mark: Watermark) => (frozen ? Promise.resolve() : saved.save(mark)),
+    };
+    const dedup = { store: new MemoryDedupStore() }; // shared, as Redis would be
+    const a = startCollector(sim, { watermarkStore: store, dedup });
+    await clock.tickAsync(1_000);
+    const since = sim.now();
+    await clock.tickAsync(30_000);
+    frozen = true; // the process dies: nothing it does from now on reaches the store
+    await clock.tickAsync(10_000);
+    await a.collector.close();
+    const lastSaved = (await saved.load("/2/tweets/sample/stream"))!;
+    assert.ok(lastSaved.lastActivityMs <= since + 31_000);
+    await clock.tickAsync(60_000); // down for a minute
+    const b = startCollector(sim, { watermarkStore: store, dedup });
+    frozen = false;
+    await clock.tickAsync(30_000);
+    const until = await finish(sim, () => b.collector.close());
+
+    assertExactlyOnce([...a.sink.posts, ...b.sink.posts], publishedIds(sim, since, until));
+    const attempts = streamAttempts(sim);
+    assert.equal(attempts.length, 2);
+    assert.equal(attempts[0].query.backfill_minutes, undefined);
+    assert.equal(attempts[1].query.backfill_minutes, "2", "70 s gap + 30 s margin");
+    assert.ok(((await saved.load("/2/tweets/sample/stream"))!).lastActivityMs >= until);
+  });
+
+  it("re-plans a Recovery the process did not finish before it was killed", async () => {
+    const sim = createSimulator({ seed: 12, postsPerSecond: 5 });
+    const store = new MemoryWatermarkStore();
+    const dedup = { store: new MemoryDedupStore() };
+    // Someone else holds X's two Recovery slots (same credential) for two hours.
+    await clock.tickAsync(5_000);
+    const window = `start_time=${iso(sim.now() - 1_000)}&end_time=${iso(sim.now() + 7_200_000)}`;
+    const others = await Promise.all([1, 2].map(async () =>
+      new BodyReader(
+        await sim.fetch(new Request(`${SAMPLE_URL}?${window}`, { headers: V2_HEADERS })),
+      )
+    ));
+    const a = startCollector(sim, { watermarkStore: store, dedup });
+    await clock.tickAsync(10_000);
+    const since = sim.now();
+    // A 20-minute gap: its Recovery cannot get a slot.
+    sim.fault({ kind: "rate-limit", resetInMs: 20 * 60_000 });
+    sim.fault({ kind: "eof", connectionId: sim.connections().find((c) => !c.recovery)!.id });
+    await clock.tickAsync(19 * 60_000);
+    await clock.tickAsync(3 * 60_000);
+    assert.equal(a.collector.status().recoveries.done, 0, "the Recovery could not run");
+    await a.collector.close(); // killed with its Recovery pending
+    const saved = (await store.load("/2/tweets/sample/stream"))!;
+    assert.ok(saved.lastActivityMs <= since, "the watermark stayed before the gap");
+
+    await Promise.all(others.map((reader) => reader.cancel()));
+    const b = startCollector(sim, { watermarkStore: store, dedup });
+    await clock.tickAsync(60_000);
+    // The only fault: the Recovery that found the slots taken (by design of this test).
+    const until = await finish(sim, () => b.collector.close(), ["connections.too-many"]);
+
+    assertExactlyOnce([...a.sink.posts, ...b.sink.posts], publishedIds(sim, since, until));
+    assert.equal(b.collector.status().recoveries.done, 1);
+    assert.ok(((await store.load("/2/tweets/sample/stream"))!).lastActivityMs >= until);
+  });
+});
