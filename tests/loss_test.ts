@@ -68,6 +68,20 @@ describe("loss: the collector against the simulator", () => {
     assert.equal(clock.countTimers(), 0);
   });
 
+  it("backfills from the first connect when that connection drops before its first byte", async () => {
+    const sim = createSimulator({ seed: 8, postsPerSecond: 20 });
+    sim.fault({ kind: "flap", count: 1, afterMs: 2_000 }); // accepted, silent, dropped
+    const since = sim.now();
+    const { collector, sink } = startCollector(sim);
+    await clock.tickAsync(30_000);
+    const until = await finish(sim, () => collector.close());
+
+    assertExactlyOnce(sink.posts, publishedIds(sim, since, until));
+    const attempts = streamAttempts(sim);
+    assert.equal(attempts[0].query.backfill_minutes, undefined, "nothing to backfill at start");
+    assert.equal(attempts[1]?.query.backfill_minutes, "1", "the drop's gap is backfilled");
+  });
+
   it("backfills a 3-minute gap on the reconnect that needs it, and never again", async () => {
     const sim = createSimulator({ seed: 6, postsPerSecond: 10 });
     const { collector, sink, events } = startCollector(sim);

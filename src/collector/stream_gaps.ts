@@ -114,6 +114,9 @@ export class StreamGaps {
     c.connected = true;
     c.lagged = false;
     c.coverFromMs = atMs - c.attemptBackfillMs;
+    // The stream starts here for a connection that never read before (no watermark): should it
+    // drop before its first byte, what was published since then is a gap to backfill.
+    c.lastReadMs ??= c.coverFromMs;
   }
 
   /** The queue held connection `id`'s reader. */
