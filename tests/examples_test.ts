@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { collect } from "../examples/collect.ts";
 import { readPosts } from "../examples/read_stream.ts";
 
 describe("examples/read_stream.ts (the README's library example)", () => {
@@ -13,5 +14,16 @@ describe("examples/read_stream.ts (the README's library example)", () => {
     }
     assert.deepEqual(events.slice(0, 2), ["connecting", "connected"]);
     assert.equal(events.at(-1), "stopped");
+  });
+});
+
+describe("examples/collect.ts (the README's collector example)", () => {
+  it("writes every post published while both connections kept breaking, once", async () => {
+    const result = await collect(3, 200);
+    assert.equal(result.readyStatus, 200);
+    assert.ok(result.published > 0);
+    assert.ok(result.unique >= result.published, JSON.stringify(result));
+    assert.equal(result.lines, result.unique, "no post written twice");
+    assert.ok(result.duplicates > 0, "the redundant connection's copies were dropped");
   });
 });

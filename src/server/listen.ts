@@ -190,7 +190,8 @@ async function startNode(handler: FetchHandler, port: number, hostname: string):
     // overrideGlobalObjects: false keeps the process's global Request/Response untouched.
     const server = serve(
       {
-        fetch: (req) => quietOnClientAbort(req, handler),
+        fetch: (req: Request, env?: { outgoing?: { destroy(): void } }) =>
+          endQuietly(req, env, handler),
         port,
         hostname,
         overrideGlobalObjects: false,
@@ -211,17 +212,25 @@ async function startNode(handler: FetchHandler, port: number, hostname: string):
 }
 
 /**
- * A streamed body that errors because the client went away (its request signal aborted) is ended
- * quietly: @hono/node-server would otherwise log the abort as a server error ("Error: aborted").
- * Any other error still breaks the response, so the client sees a broken connection.
+ * How a streamed body that errors ends on Node. When the client went away (its request signal
+ * aborted), quietly: @hono/node-server would otherwise log the abort as a server error ("Error:
+ * aborted"). Otherwise (a server-side failure, or the simulator's "connection reset") the socket
+ * is destroyed at once, so the client sees a broken connection, without node-server logging the
+ * error and writing a 500 trailer into a stream that is already under way.
  */
-async function quietOnClientAbort(req: Request, handler: FetchHandler): Promise<Response> {
+async function endQuietly(
+  req: Request,
+  env: { outgoing?: { destroy(): void } } | undefined,
+  handler: FetchHandler,
+): Promise<Response> {
   const res = await handler(req);
   if (res.body === null) return res;
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
-  res.body.pipeTo(writable, { preventAbort: true }).catch((error) =>
-    (req.signal.aborted ? writable.close() : writable.abort(error)).catch(() => {})
-  );
+  res.body.pipeTo(writable, { preventAbort: true }).catch((error) => {
+    if (req.signal.aborted) return writable.close().catch(() => {});
+    if (env?.outgoing !== undefined) return env.outgoing.destroy();
+    return writable.abort(error).catch(() => {});
+  });
   return new Response(readable, {
     status: res.status,
     statusText: res.statusText,
