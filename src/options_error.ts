@@ -14,9 +14,10 @@ export const positiveInteger = v.pipe(
 );
 
 /**
- * Builds the construction error for a valibot issue, naming the owner, the option (its dotted
- * path), the rule and the value given: a `TypeError` for a value of the wrong type, a
- * `RangeError` for a value out of range (NaN included).
+ * Builds the error for an invalid option from a valibot issue, naming the owner, the option (its
+ * dotted path), the rule and the value given: a `TypeError` for a value of the wrong type (or a
+ * malformed URL, as `new URL()` throws), a `RangeError` for a value out of range (NaN included).
+ * `action` is the verb: "Cannot construct BoundedFifo", "Cannot serve collector health".
  *
  * @example
  * ```ts
@@ -31,14 +32,25 @@ export const positiveInteger = v.pipe(
  * );
  * ```
  */
-export function invalidOption(owner: string, issue: v.BaseIssue<unknown>): Error {
+export function invalidOption(
+  owner: string,
+  issue: v.BaseIssue<unknown>,
+  action = "construct",
+): Error {
   const value = issue.input;
-  const shown = typeof value === "string" ? JSON.stringify(value) : String(value);
-  const text = `Cannot construct ${owner} as '${
+  const shown = typeof value === "string"
+    ? JSON.stringify(value)
+    : typeof value === "function"
+    ? "a function"
+    : Array.isArray(value)
+    ? "an array"
+    : String(value);
+  const text = `Cannot ${action} ${owner} as '${
     v.getDotPath(issue) ?? "options"
   }' ${issue.message}: current value is ${shown}`;
   // NaN fails valibot's number check, but it is a number out of range, not a value of the wrong type.
-  const wrongType = issue.kind === "schema" &&
-    !(issue.type === "number" && typeof value === "number");
+  const wrongType =
+    (issue.kind === "schema" && !(issue.type === "number" && typeof value === "number")) ||
+    issue.type === "url";
   return wrongType ? new TypeError(text) : new RangeError(text);
 }

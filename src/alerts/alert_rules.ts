@@ -6,13 +6,9 @@
  * @module
  */
 import * as v from "valibot";
+import { positiveInteger } from "../options_error.ts";
 import type { AlertInput } from "./alert_limiter.ts";
 
-const positiveInteger = v.pipe(
-  v.number("must be a positive integer"),
-  v.integer("must be a positive integer"),
-  v.minValue(1, "must be a positive integer"),
-);
 const nowSchema = v.optional(v.function("must be a function"));
 
 /** Throws the std-style construction error for the first problem `schema` finds in `options`. */

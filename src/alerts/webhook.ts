@@ -4,6 +4,7 @@
  * @module
  */
 import * as v from "valibot";
+import { invalidOption } from "../options_error.ts";
 import { HttpError } from "../errors/http_error.ts";
 import type { Alert } from "./alert_limiter.ts";
 
@@ -130,19 +131,4 @@ export function createWebhookSender(
       clearTimeout(timer);
     }
   };
-}
-
-/** Builds the std-style construction error for a valibot issue. */
-function invalidOption(owner: string, issue: v.BaseIssue<unknown>): Error {
-  const value = issue.input;
-  const shown = typeof value === "string" ? JSON.stringify(value) : String(value);
-  const text = `Cannot construct ${owner} as '${
-    v.getDotPath(issue) ?? "options"
-  }' ${issue.message}: current value is ${shown}`;
-  // A malformed URL is a TypeError, as `new URL()` throws. NaN fails valibot's number check, but
-  // it is a number out of range, not a value of the wrong type.
-  const wrongType =
-    (issue.kind === "schema" && !(issue.type === "number" && typeof value === "number")) ||
-    issue.type === "url";
-  return wrongType ? new TypeError(text) : new RangeError(text);
 }

@@ -6,6 +6,7 @@
  * @module
  */
 import * as v from "valibot";
+import { invalidOption, positiveInteger } from "../options_error.ts";
 import type { AlertKind, ClientEvent } from "../client_events.ts";
 import { type Alert, type AlertInput, AlertLimiter } from "../alerts/alert_limiter.ts";
 import {
@@ -54,11 +55,6 @@ export interface AlertCenterOptions {
   readonly onError?: (error: unknown) => void;
 }
 
-const positiveInteger = v.pipe(
-  v.number("must be a positive integer"),
-  v.integer("must be a positive integer"),
-  v.minValue(1, "must be a positive integer"),
-);
 const fn = v.function("must be a function");
 
 const OptionsSchema = v.object({
@@ -156,7 +152,7 @@ export class AlertCenter {
   /** Creates the center; throws `TypeError`/`RangeError` naming the option on invalid options. */
   constructor(options: AlertCenterOptions) {
     const result = v.safeParse(OptionsSchema, options);
-    if (!result.success) throw invalidOption(result.issues[0]);
+    if (!result.success) throw invalidOption("AlertCenter", result.issues[0]);
     if (options.emit === undefined) {
       throw new TypeError(
         "Cannot construct AlertCenter as 'emit' must be a function: current value is undefined",
@@ -326,25 +322,4 @@ function renamed<T>(option: string, build: () => T): T {
     );
     throw error instanceof RangeError ? new RangeError(message) : new TypeError(message);
   }
-}
-
-/** Builds the std-style construction error for a valibot issue. */
-function invalidOption(issue: v.BaseIssue<unknown>): Error {
-  const value = issue.input;
-  const shown = typeof value === "string"
-    ? JSON.stringify(value)
-    : typeof value === "function"
-    ? "a function"
-    : Array.isArray(value)
-    ? "an array"
-    : String(value);
-  const text = `Cannot construct AlertCenter as '${
-    v.getDotPath(issue) ?? "options"
-  }' ${issue.message}: current value is ${shown}`;
-  // NaN fails valibot's number check, but it is a number out of range, not a value of the wrong
-  // type; a malformed URL is a TypeError, as `new URL()` throws.
-  const wrongType =
-    (issue.kind === "schema" && !(issue.type === "number" && typeof value === "number")) ||
-    issue.type === "url";
-  return wrongType ? new TypeError(text) : new RangeError(text);
 }

@@ -6,6 +6,7 @@
  * @module
  */
 import * as v from "valibot";
+import { invalidOption } from "../options_error.ts";
 import type { HealthAppOptions } from "../server/health_app_options.ts";
 import type { ExtraMetric } from "../server/metrics.ts";
 import { toIso } from "../server/cause_json.ts";
@@ -73,7 +74,7 @@ export function collectorHealthOptions(
   options: CollectorHealthOptions = {},
 ): HealthAppOptions {
   const result = v.safeParse(OptionsSchema, options);
-  if (!result.success) throw invalidOption(result.issues[0]);
+  if (!result.success) throw invalidOption("collector health", result.issues[0], "serve");
   if (
     collector === null || typeof collector !== "object" ||
     typeof collector.status !== "function"
@@ -252,15 +253,4 @@ function collectorMetrics(status: CollectorStatus): ExtraMetric[] {
     status.paused ? 1 : 0,
   );
   return out;
-}
-
-function invalidOption(issue: v.BaseIssue<unknown>): Error {
-  const value = issue.input;
-  const shown = typeof value === "string" ? JSON.stringify(value) : String(value);
-  const text = `Cannot serve collector health as '${
-    v.getDotPath(issue) ?? "options"
-  }' ${issue.message}: current value is ${shown}`;
-  const wrongType = issue.kind === "schema" &&
-    !(issue.type === "number" && typeof value === "number");
-  return wrongType ? new TypeError(text) : new RangeError(text);
 }

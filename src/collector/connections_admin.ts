@@ -6,6 +6,7 @@
  * @module
  */
 import * as v from "valibot";
+import { positiveInteger } from "../options_error.ts";
 import type { ConnectAuth } from "../client/connect_options.ts";
 import { redactUserinfo, resolveAuth } from "../client/credentials.ts";
 import { readBodyText } from "../client/read_body.ts";
@@ -67,11 +68,6 @@ export interface EndConnectionsResult {
 const MAX_UUIDS_PER_REQUEST = 100; // X: `uuids` takes 1 to 100 ids
 const MAX_LIST_BYTES = 4 * 1024 * 1024;
 
-const positiveInteger = v.pipe(
-  v.number("must be a positive integer"),
-  v.integer("must be a positive integer"),
-  v.minValue(1, "must be a positive integer"),
-);
 const BaseSchema = {
   url: v.union([
     v.instance(URL),
