@@ -8,6 +8,14 @@ import type { ClientEvent } from "../client_events.ts";
 /** A function that receives client events. */
 export type ClientEventListener = (event: ClientEvent) => void;
 
+/** What a hub can carry: tagged, timed events with a `callback-error` variant of this shape. */
+export interface HubEvent {
+  /** The tag. */
+  readonly type: string;
+  /** When it happened, epoch ms. */
+  readonly atMs: number;
+}
+
 /**
  * Fans events out to listeners. A listener that throws (or returns a promise that rejects) is
  * caught, and the error is reported once, as a `callback-error` event, to the OTHER listeners; a
@@ -26,11 +34,11 @@ export type ClientEventListener = (event: ClientEvent) => void;
  * assert.equal(seen.join(), "heartbeat,callback-error");
  * ```
  */
-export class EventHub {
-  #listeners: ClientEventListener[] = [];
+export class EventHub<E extends HubEvent = ClientEvent> {
+  #listeners: ((event: E) => void)[] = [];
 
   /** Adds a listener; returns the function that removes it (idempotent). */
-  subscribe(listener: ClientEventListener): () => void {
+  subscribe(listener: (event: E) => void): () => void {
     if (typeof listener !== "function") {
       throw new TypeError(
         `Cannot subscribe as 'listener' must be a function: current value is ${String(listener)}`,
@@ -44,8 +52,8 @@ export class EventHub {
   }
 
   /** Calls every listener with `event`, then reports any throw; never throws. */
-  emit(event: ClientEvent): void {
-    let failures: Array<[ClientEventListener, unknown]> | undefined;
+  emit(event: E): void {
+    let failures: Array<[(event: E) => void, unknown]> | undefined;
     for (const listener of this.#listeners) {
       try {
         const result: unknown = listener(event);
@@ -61,19 +69,17 @@ export class EventHub {
     }
   }
 
-  /** Tells the other listeners that `failed` threw; a throw while told is dropped (no cascade). */
-  #report(failed: ClientEventListener, event: ClientEvent, error: unknown): void {
+  /** Tells the other listeners that `failed` threw; a throw while told is dropped (no cascade).
+   * The report's `connectionId` is the event's, or -1 when the event concerned no connection. */
+  #report(failed: (event: E) => void, event: E, error: unknown): void {
     if (event.type === "callback-error") return;
-    const report: ClientEvent = {
-      type: "callback-error",
-      atMs: event.atMs,
-      connectionId: event.connectionId,
-      error,
-    };
+    const connectionId = (event as { connectionId?: number }).connectionId ?? -1;
+    const report = { type: "callback-error", atMs: event.atMs, connectionId, error } as const;
     for (const listener of this.#listeners) {
       if (listener === failed) continue;
       try {
-        const result: unknown = listener(report);
+        // Both ClientEvent and CollectorEvent have this variant.
+        const result: unknown = listener(report as unknown as E);
         if (isThenable(result)) result.then(undefined, () => {});
       } catch {
         // Dropped: reporting a reporter's failure could loop forever.

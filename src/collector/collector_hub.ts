@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { EventHub } from "../client/event_hub.ts";
 import type { CollectorEvent } from "./collector_types.ts";
 
 /**
@@ -22,60 +23,4 @@ import type { CollectorEvent } from "./collector_types.ts";
  * assert.equal(seen.join(), "duplicate,callback-error");
  * ```
  */
-export class CollectorHub {
-  #listeners: ((event: CollectorEvent) => void)[] = [];
-
-  /** Adds a listener; returns the function that removes it (idempotent). */
-  subscribe(listener: (event: CollectorEvent) => void): () => void {
-    if (typeof listener !== "function") {
-      throw new TypeError(
-        `Cannot subscribe as 'listener' must be a function: current value is ${String(listener)}`,
-      );
-    }
-    this.#listeners = [...this.#listeners, listener];
-    return () => {
-      this.#listeners = this.#listeners.filter((l) => l !== listener);
-    };
-  }
-
-  /** Calls every listener with `event`; never throws. */
-  emit(event: CollectorEvent): void {
-    let failures: Array<[(event: CollectorEvent) => void, unknown]> | undefined;
-    for (const listener of this.#listeners) {
-      try {
-        const result: unknown = listener(event);
-        if (isThenable(result)) {
-          result.then(undefined, (error: unknown) => this.#report(listener, event, error));
-        }
-      } catch (error) {
-        (failures ??= []).push([listener, error]);
-      }
-    }
-    if (failures === undefined) return;
-    for (const [listener, error] of failures) this.#report(listener, event, error);
-  }
-
-  #report(failed: (event: CollectorEvent) => void, event: CollectorEvent, error: unknown): void {
-    if (event.type === "callback-error") return;
-    const report: CollectorEvent = {
-      type: "callback-error",
-      atMs: event.atMs,
-      connectionId: "connectionId" in event ? event.connectionId : -1,
-      error,
-    };
-    for (const listener of this.#listeners) {
-      if (listener === failed) continue;
-      try {
-        const result: unknown = listener(report);
-        if (isThenable(result)) result.then(undefined, () => {});
-      } catch {
-        // Dropped: reporting a reporter's failure could loop forever.
-      }
-    }
-  }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === "object" && value !== null &&
-    typeof (value as { then?: unknown }).then === "function";
-}
+export class CollectorHub extends EventHub<CollectorEvent> {}
