@@ -126,6 +126,12 @@ export {
 } from "./src/collector/collector_options.ts";
 export { watermarkKey } from "./src/collector/partition_watermarks.ts";
 export {
+  DEFAULT_SINK_DRAIN_TIMEOUT_MS,
+  DEFAULT_SINK_RETRY_INITIAL_MS,
+  DEFAULT_SINK_RETRY_MAX_MS,
+  type SinkRetryOptions,
+} from "./src/collector/sink_retry.ts";
+export {
   AlertCenter,
   type AlertCenterOptions,
   type AlertTickSample,

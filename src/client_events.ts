@@ -25,7 +25,10 @@ export type AlertKind =
   | "queue-dropping"
   | "meter-threshold"
   | "too-many-connections"
-  | "gap-unrecoverable";
+  | "gap-unrecoverable"
+  /** A sink's `write` fails: the post (and the queue) waits while it is retried, or closing gave
+   * it up (the details then say how many posts it did not get). */
+  | "sink-failing";
 
 /** Lifecycle events of a stream client. */
 export type ClientEvent =

@@ -53,6 +53,11 @@ describe("createCollector options", () => {
       name: "TypeError",
       message: /^Cannot construct Collector as 'sinks.0.write' must be a PostSink/,
     });
+    assert.throws(() => createCollector({ ...base, sinkRetry: { drainTimeoutMs: -5 } }), {
+      name: "RangeError",
+      message: "Cannot construct Collector as 'sinkRetry.drainTimeoutMs' must be a positive " +
+        "integer: current value is -5",
+    });
     assert.throws(() => createCollector({ ...base, stallTimeoutMs: 0 }), {
       message: "Cannot connect as 'stallTimeoutMs' must be a positive integer: current value is 0",
     });

@@ -135,6 +135,28 @@ describe("loss: the collector against the simulator", () => {
     assert.ok(events.some((e) => e.type === "recovery-finished" && e.ok === true));
   });
 
+  it("recovers a 45-minute gap without writing its margin twice (beyond the dedup window)", async () => {
+    const sim = createSimulator({ seed: 17, postsPerSecond: 5 });
+    const { collector, sink, events } = startCollector(sim);
+    await clock.tickAsync(60_000);
+    const since = sim.now();
+    sim.fault({ kind: "rate-limit", resetInMs: 45 * 60_000 });
+    sim.fault({ kind: "eof" });
+    await clock.tickAsync(47 * 60_000);
+    const until = await finish(sim, () => collector.close());
+
+    // The margin's posts were written before the gap and are 45 minutes old when the Recovery
+    // replays them: the 30-minute window has forgotten them, the Recovery job has not.
+    assertExactlyOnce(sink.posts, publishedIds(sim, since, until));
+    const recoveries = streamAttempts(sim).filter((a) => a.query.start_time !== undefined);
+    assert.equal(recoveries.length, 1);
+    assert.ok(Date.parse(recoveries[0].query.start_time) <= since - 30_000, "a 30 s margin");
+    // At 5 posts/s, the margin's 30 s replayed about 150 posts: each dropped as a duplicate.
+    const duplicates = events.filter((e) => e.type === "duplicate" && e.source === "recovery");
+    assert.ok(duplicates.length >= 100, `${duplicates.length} dropped as duplicates`);
+    assert.equal(collector.status().recoveries.done, 1);
+  });
+
   it("plans a Recovery after a full-buffer disconnect (backfill is not possible then)", async () => {
     const sim = createSimulator({ seed: 8, postsPerSecond: 20 });
     const { collector, sink } = startCollector(sim);

@@ -1,9 +1,9 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, open, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FileSink } from "../src/sinks/file_sink.ts";
+import { FileSink, type FileSinkHandle } from "../src/sinks/file_sink.ts";
 import { WritableSink } from "../src/sinks/writable_sink.ts";
 import type { PostMessage } from "../src/messages.ts";
 
@@ -47,6 +47,29 @@ describe("WritableSink", () => {
     );
   });
 });
+
+/** One scripted write: `"ok"` writes all, a number writes only that many bytes, `"fail"` throws. */
+type WriteStep = "ok" | number | "fail";
+
+/** Opens the real file, but its writes follow `steps` (then succeed): a disk that fills up. */
+function faultyOpen(steps: WriteStep[], calls: WriteStep[] = []) {
+  return async (path: string, flags: "a"): Promise<FileSinkHandle> => {
+    const real = await open(path, flags);
+    return {
+      write: async (buffer, offset, length) => {
+        const step = steps.shift() ?? "ok";
+        calls.push(step);
+        if (step === "fail") {
+          throw Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" });
+        }
+        return await real.write(buffer, offset, step === "ok" ? length : Math.min(step, length));
+      },
+      sync: () => real.sync(),
+      close: () => real.close(),
+      stat: () => real.stat(),
+    };
+  };
+}
 
 describe("FileSink", () => {
   it("appends byte-exact lines after what the file already held", async () => {
@@ -134,6 +157,82 @@ describe("FileSink", () => {
       name: "RangeError",
       message:
         "Cannot construct FileSink as 'rotateBytes' must be a positive integer: current value is -1",
+    });
+    await assert.rejects(FileSink.open({ path: "x", open: "fs" as never }), {
+      name: "TypeError",
+      message: "Cannot construct FileSink as 'open' must be a function: current value is fs",
+    });
+  });
+
+  it("keeps lines pending through a failed partial write and writes each line once", async () => {
+    await withTempDir(async (dir) => {
+      const path = join(dir, "full.ndjson");
+      const errors: unknown[] = [];
+      const calls: WriteStep[] = [];
+      // Post 2's batch: 5 bytes go in, then the disk is full twice; then it has room again.
+      const sink = await FileSink.open({
+        path,
+        batchBytes: 1,
+        flushIntervalMs: 60_000,
+        open: faultyOpen(["ok", 5, "fail", "fail"], calls),
+        onError: (error) => errors.push(error),
+      });
+      const posts = [post("1"), post("2"), post("3"), post("4")];
+      await sink.write(posts[0]);
+      await sink.write(posts[1]); // taken: its failed batch stays pending, reported to onError
+      assert.equal(errors.length, 1);
+      await assert.rejects(sink.write(posts[2]), /ENOSPC/, "not taken while the disk is full");
+      await sink.write(posts[2]); // the retry: the rest of post 2, then post 3
+      await sink.write(posts[3]);
+      await sink.close();
+      assert.equal(await readFile(path, "utf8"), posts.map((p) => p.line + "\n").join(""));
+      assert.deepEqual(calls.slice(0, 5), ["ok", 5, "fail", "fail", "ok"]);
+      assert.equal(sink.position().posts, 4);
+      assert.equal(
+        sink.position().bytes,
+        posts.map((p) => p.line.length + 1).reduce((a, b) => a + b),
+      );
+    });
+  });
+
+  it("flush() rejects while the disk is full and a later flush writes what was pending", async () => {
+    await withTempDir(async (dir) => {
+      const path = join(dir, "eio.ndjson");
+      const sink = await FileSink.open({
+        path,
+        flushIntervalMs: 60_000,
+        open: faultyOpen([3, "fail"]),
+      });
+      await sink.write(post("1"));
+      await sink.write(post("2"));
+      await assert.rejects(sink.flush(), /ENOSPC/);
+      await sink.flush();
+      await sink.write(post("3"));
+      await sink.close();
+      assert.equal(
+        await readFile(path, "utf8"),
+        [post("1"), post("2"), post("3")].map((p) => p.line + "\n").join(""),
+      );
+      await assert.rejects(sink.write(post("4")), {
+        name: "TypeError",
+        message: "Cannot write to a closed FileSink",
+      });
+    });
+  });
+
+  it("close() that failed can be called again and writes what was pending", async () => {
+    await withTempDir(async (dir) => {
+      const path = join(dir, "close.ndjson");
+      const sink = await FileSink.open({
+        path,
+        flushIntervalMs: 60_000,
+        open: faultyOpen(["fail"]),
+      });
+      await sink.write(post("1"));
+      await assert.rejects(sink.close(), /ENOSPC/);
+      await sink.close();
+      await sink.close();
+      assert.equal(await readFile(path, "utf8"), post("1").line + "\n");
     });
   });
 });

@@ -8,6 +8,7 @@ import * as v from "valibot";
 import type { ConnectOptions } from "../client/connect_options.ts";
 import { MAX_BACKFILL_MINUTES } from "../x_limits.ts";
 import type { BackfillSetting, CollectorOptions } from "./collector_types.ts";
+import { resolveSinkRetryOptions } from "./sink_retry.ts";
 
 /** The collector's options with defaults filled in, and the connection options apart. */
 export interface ResolvedCollectorOptions {
@@ -107,6 +108,7 @@ const Schema = v.looseObject({
 export function resolveCollectorOptions(options: CollectorOptions): ResolvedCollectorOptions {
   const result = v.safeParse(Schema, options);
   if (!result.success) throw schemaError(result.issues[0]);
+  resolveSinkRetryOptions(options.sinkRetry, "Collector"); // throws for an invalid `sinkRetry`
   const {
     sinks: _sinks,
     connections,
@@ -120,6 +122,7 @@ export function resolveCollectorOptions(options: CollectorOptions): ResolvedColl
     meter: _meter,
     alerts: _alerts,
     tooManyConnections: _tooMany,
+    sinkRetry: _sinkRetry,
     onEvent: _onEvent,
     ...connect
   } = options;

@@ -14,6 +14,7 @@ import type { FifoPolicy, FifoStats } from "../queue/bounded_fifo.ts";
 import type { MeterCap, MeterStats } from "../meter/post_meter.ts";
 import type { PostSink, SinkPosition } from "../sinks/post_sink.ts";
 import type { Watermark, WatermarkStore } from "../storage/watermark.ts";
+import type { SinkRetryOptions } from "./sink_retry.ts";
 
 /** How a gap is recovered on reconnect: X's decision tree, a fixed backfill, or nothing. */
 export type BackfillSetting = "auto" | "off" | number;
@@ -43,6 +44,10 @@ export interface CollectorOptions
     readonly maxBytes?: number;
     readonly policy?: FifoPolicy;
   };
+  /** How a failing sink is retried (the post, and the queue behind it, wait; nothing is lost),
+   * and how long `close()` keeps trying before it gives up. @default {100 ms doubling to 5 s;
+   * 10 s at close} */
+  readonly sinkRetry?: SinkRetryOptions;
   /** The de-duplication window; `store` shares it beyond this process. */
   readonly dedup?: {
     readonly maxEntries?: number;

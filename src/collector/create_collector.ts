@@ -28,6 +28,7 @@ import { GapResponder } from "./gap_responder.ts";
 import { PartitionWatermarks } from "./partition_watermarks.ts";
 import { PostPipeline } from "./post_pipeline.ts";
 import { RecoveryJobs } from "./recovery_jobs.ts";
+import { RecentlyWritten } from "./recovery_margin.ts";
 import { ANSWERED_EVENTS, runRecovery } from "./recovery_runner.ts";
 import { StreamGaps } from "./stream_gaps.ts";
 import { ConnectionLimitHandler, v2ConnectionsAdmin } from "./connection_limit_handler.ts";
@@ -164,11 +165,13 @@ export function createCollector(options: CollectorOptions): Collector {
     },
   });
 
+  const recentlyWritten = new RecentlyWritten();
   const pipeline = new PostPipeline({
     queue: options.queue ?? {},
     store: dedupStore,
     window,
     sinks: options.sinks,
+    sinkRetry: options.sinkRetry,
     now,
     onQueueEvent: (event) => {
       if (event.type === "queue-blocked") {
@@ -187,17 +190,60 @@ export function createCollector(options: CollectorOptions): Collector {
           id: item.post.id,
           createdAt: item.post.createdAt,
         });
+        // For the margin of a later Recovery (a Recovery's own posts are from an older gap).
+        if (item.post.id !== undefined) {
+          const createdAtMs = Date.parse(item.post.createdAt ?? "");
+          recentlyWritten.note(
+            item.partition,
+            item.post.id,
+            Number.isNaN(createdAtMs) ? item.receivedAtMs : createdAtMs,
+          );
+        }
       }
       const verdict = meter.record(item.post);
       if (verdict === "capped") pause("meter-cap");
       return verdict;
     },
     onError: (error) => emitError(error),
+    onSinkError: ({ sinkIndex, error, item, attempt, retryInMs }) => {
+      emitError(error);
+      const sink = describeSink(sinkIndex);
+      alerts.raise({
+        kind: "sink-failing",
+        message: retryInMs === undefined
+          ? `${sink} still fails while closing: it is given up (${errorText(error)})`
+          : `${sink} failed to write a post (attempt ${attempt}: ${errorText(error)}); ` +
+            `retrying in ${retryInMs} ms while the queue waits`,
+        details: { sinkIndex, kind: sinkKind(sinkIndex), attempt, retryInMs, postId: item.post.id },
+      });
+    },
+    onUnwritten: ({ sinks, firstUnwritten }) => {
+      alerts.raise({
+        kind: "sink-failing",
+        message: `Closing gave up on ${
+          sinks.map((s) => `${describeSink(s.sinkIndex)} (${s.posts} posts not written)`).join(", ")
+        }: the watermark stays before post ${firstUnwritten.post.id ?? "(no id)"}, so a ` +
+          "restart recovers them",
+        details: {
+          unwritten: sinks.map((s) => ({ ...s, kind: sinkKind(s.sinkIndex) })),
+          firstUnwrittenId: firstUnwritten.post.id,
+        },
+      });
+    },
     onIdle: () => {
       for (const [partition, atMs] of pendingHeartbeats) watermarks.observe(partition, atMs);
       pendingHeartbeats.clear();
     },
   });
+
+  function sinkKind(index: number): string {
+    try {
+      return options.sinks[index].position().kind;
+    } catch {
+      return "unknown";
+    }
+  }
+  const describeSink = (index: number): string => `Sink ${index} (${sinkKind(index)})`;
 
   const gaps = new StreamGaps({
     product,
@@ -225,6 +271,7 @@ export function createCollector(options: CollectorOptions): Collector {
               source: "recovery",
               partition: job.partition,
               receivedAtMs: now(),
+              written: job.written,
             });
           },
         });
@@ -252,6 +299,7 @@ export function createCollector(options: CollectorOptions): Collector {
       connections[id].backfillBeforeMs = undefined;
     },
     onRecoveryQueued: (partition) => watermarks.hold(partition),
+    writtenSince: (partition, sinceMs) => recentlyWritten.since(partition, sinceMs),
     raise: (input) => alerts.raise(input),
   });
   const tooMany = new ConnectionLimitHandler({
@@ -373,12 +421,14 @@ export function createCollector(options: CollectorOptions): Collector {
     .then(async () => {
       clearInterval(tick);
       await pipeline.drain();
-      for (const [partition, atMs] of pendingHeartbeats) watermarks.observe(partition, atMs);
-      await watermarks.flush().catch(emitError);
-      for (const sink of options.sinks) {
-        await sink.flush().catch(emitError);
-        await sink.close().catch(emitError);
+      // Posts given up at close: heartbeats read after them must not move the watermark past.
+      if (!pipeline.gaveUp) {
+        for (const [partition, atMs] of pendingHeartbeats) watermarks.observe(partition, atMs);
       }
+      // The sinks are made durable first, so the saved watermark never claims more than they hold.
+      for (const sink of options.sinks) await sink.flush().catch(emitError);
+      await watermarks.flush().catch(emitError);
+      for (const sink of options.sinks) await sink.close().catch(emitError);
       await tooMany.idle();
       await alerts.close();
     })
@@ -413,4 +463,8 @@ export function createCollector(options: CollectorOptions): Collector {
       paused,
     }),
   };
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -15,6 +15,7 @@ import type { RecoveryJob, RecoveryJobs } from "./recovery_jobs.ts";
 import type { StreamGaps } from "./stream_gaps.ts";
 
 const BACKFILL_PARAMS = ["backfill_minutes", "backfillMinutes"];
+const MARGIN_SKEW_MS = 60_000;
 
 /** What {@linkcode GapResponder} needs. */
 export interface GapResponderOptions {
@@ -31,6 +32,9 @@ export interface GapResponderOptions {
   readonly onNoBackfill: (id: number) => void;
   /** A Recovery of `partition` was planned (its watermark must hold until it is done). */
   readonly onRecoveryQueued: (partition: number | undefined) => void;
+  /** Ids of `partition` written with a time at or after `sinceMs` (see `RecentlyWritten`): a
+   * Recovery planned now takes them, so its margin is not written twice. @default {none} */
+  readonly writtenSince?: (partition: number | undefined, sinceMs: number) => ReadonlySet<string>;
   readonly raise: (input: AlertInput) => void;
 }
 
@@ -58,7 +62,10 @@ export class GapResponder {
   readonly #o: GapResponderOptions;
   /** Recoveries planned for a connection, queued once it is connected again: the window must
    * reach the moment the live stream resumed (after a full buffer X offers no backfill). */
-  readonly #pending = new Map<number, RecoveryWindow>();
+  readonly #pending = new Map<
+    number,
+    { window: RecoveryWindow; written: ReadonlySet<string> | undefined }
+  >();
 
   /** Wires the plan to its actions. */
   constructor(options: GapResponderOptions) {
@@ -91,13 +98,15 @@ export class GapResponder {
 
   /** Connection `id` is connected at `atMs`: its planned Recovery is queued, up to then. */
   connected(id: number, atMs: number): void {
-    const window = this.#pending.get(id);
-    if (window === undefined) return;
+    const pending = this.#pending.get(id);
+    if (pending === undefined) return;
     this.#pending.delete(id);
+    const { window, written } = pending;
     this.#o.gaps.closeGap(id, atMs);
     this.#o.jobs.enqueue(
       { ...window, endMs: Math.max(window.endMs, atMs) },
       this.#o.partitionOf(id),
+      written,
     );
   }
 
@@ -158,7 +167,10 @@ export class GapResponder {
 
   #plan(id: number, window: RecoveryWindow, partition: number | undefined): void {
     this.#o.onRecoveryQueued(partition);
-    this.#pending.set(id, window);
+    // Taken now, before the reconnect writes anything: the ids written before the gap. A minute
+    // early, for the skew between `created_at` (X's clock) and the window (this host's).
+    const written = this.#o.writtenSince?.(partition, window.startMs - MARGIN_SKEW_MS);
+    this.#pending.set(id, { window, written });
   }
 }
 

@@ -3,14 +3,19 @@
  * consumer that de-duplicates, meters and writes them to every sink, then advances the durable
  * watermark. Reading never waits for processing, unless the queue is full under `"block"`.
  *
+ * A sink whose `write` fails is retried (capped backoff) while the post, and so the queue behind
+ * it, waits: nothing is lost for that sink and the watermark never passes an unwritten post.
+ *
  * @module
  */
+import { delay } from "../abortable_delay.ts";
 import type { DedupStats, DedupStore } from "../dedup/dedup_window.ts";
 import type { DedupWindow } from "../dedup/dedup_window.ts";
 import type { PostMessage } from "../messages.ts";
 import type { MeterVerdict } from "../meter/post_meter.ts";
 import { BoundedFifo, type BoundedFifoOptions, type FifoStats } from "../queue/bounded_fifo.ts";
 import type { PostSink } from "../sinks/post_sink.ts";
+import { resolveSinkRetryOptions, sinkRetryDelayMs, type SinkRetryOptions } from "./sink_retry.ts";
 
 /** A post on its way from a reader to the sinks. */
 export interface QueuedPost {
@@ -21,6 +26,36 @@ export interface QueuedPost {
   readonly partition: number | undefined;
   /** When it was read, epoch ms. */
   readonly receivedAtMs: number;
+  /** Ids its source knows were written already (a Recovery's margin, written before its gap):
+   * such a post is a duplicate even when the de-duplication window forgot its id. */
+  readonly written?: ReadonlySet<string>;
+}
+
+/** One failed `write` of a sink, as reported to {@linkcode PostPipelineOptions.onSinkError}. */
+export interface SinkWriteFailure {
+  /** The sink's index in `sinks`. */
+  readonly sinkIndex: number;
+  /** What `write` threw or rejected with (or why the wait for it was given up). */
+  readonly error: unknown;
+  /** The post that was not written. */
+  readonly item: QueuedPost;
+  /** Failures of this post on this sink in a row, from 1. */
+  readonly attempt: number;
+  /** The wait before the next try, ms; `undefined` when closing gave this sink up. */
+  readonly retryInMs: number | undefined;
+}
+
+/** What closing left unwritten: per sink given up, how many posts it did not get. */
+export interface UnwrittenReport {
+  /** One entry per sink given up, in `sinks` order. */
+  readonly sinks: readonly {
+    readonly sinkIndex: number;
+    readonly posts: number;
+    /** The id of the first post it did not get. */
+    readonly firstPostId: string | undefined;
+  }[];
+  /** The first post not written to every sink: the watermark stays before it. */
+  readonly firstUnwritten: QueuedPost;
 }
 
 /** What {@linkcode PostPipeline} needs. */
@@ -35,17 +70,33 @@ export interface PostPipelineOptions {
   readonly onQueueEvent: NonNullable<BoundedFifoOptions<QueuedPost>["onEvent"]>;
   /** A duplicate dropped. */
   readonly onDuplicate: (item: QueuedPost) => void;
-  /** A post written to every sink: meter it and advance the watermark. */
+  /** A post written to every sink: meter it and advance the watermark. Never called again once
+   * closing gave a post up (the watermark must stay before it). */
   readonly onWritten: (item: QueuedPost) => MeterVerdict;
-  /** A sink or the store failed (the post is kept going to the other sinks). */
+  /** The store failed (the post is written anyway, at worst twice); also a sink's failure when
+   * `onSinkError` is not given. */
   readonly onError: (error: unknown, item: QueuedPost) => void;
+  /** A sink's `write` failed: it is retried after `retryInMs` (the post waits), or, when
+   * closing ran out of time, given up (`retryInMs` undefined). @default {calls `onError`} */
+  readonly onSinkError?: (failure: SinkWriteFailure) => void;
+  /** Once, when `drain()` ends with posts that some sink did not get. @default {ignore} */
+  readonly onUnwritten?: (report: UnwrittenReport) => void;
   /** Everything queued before now was written: the reading side's heartbeats may count. */
   readonly onIdle: () => void;
+  /** Backoff of a failing sink, and how long closing still retries it. */
+  readonly sinkRetry?: SinkRetryOptions;
 }
 
 /**
  * A FIFO plus its consumer loop. `deliver` is what a connection loop's `deliver` calls: it
  * returns nothing while the queue has room, and a promise under `"block"` when it is full.
+ *
+ * Each post goes to the sinks in order; a sink whose `write` fails is retried with a doubling
+ * backoff (`sinkRetry`, 100 ms to 5 s) until it takes the post, so the sinks that already have it
+ * do not get it twice and the queue behind it waits (its policy then applies). `drain()` retries
+ * for at most `sinkRetry.drainTimeoutMs` more; then the sinks still failing are given up: the
+ * posts left are written to the others only, reported once through `onUnwritten`, and
+ * `onWritten` (the watermark) is not called again, so a restart plans the gap from before them.
  *
  * @example
  * ```ts
@@ -75,22 +126,33 @@ export interface PostPipelineOptions {
  */
 export class PostPipeline {
   readonly #options: PostPipelineOptions;
+  readonly #retry: Required<SinkRetryOptions>;
   readonly #fifo: BoundedFifo<QueuedPost>;
   readonly #consumer: Promise<void>;
   readonly #duplicatesBySource = new Map<string, number>();
+  /** Aborts when closing has retried failing sinks for `drainTimeoutMs`. */
+  readonly #giveUp = new AbortController();
+  /** Sinks given up while closing: index to the posts they did not get. */
+  readonly #abandoned = new Map<number, { posts: number; firstPostId: string | undefined }>();
   #duplicates = 0;
   #busy = false;
   #written = 0;
   #newestPostAtMs: number | undefined;
+  #firstUnwritten: QueuedPost | undefined;
+  #drained: Promise<void> | undefined;
+  #wake: (() => void) | undefined;
 
-  /** Creates the FIFO and starts its consumer. */
+  /** Creates the FIFO and starts its consumer. Throws a `RangeError`/`TypeError` naming the
+   * option for an invalid `sinkRetry`. */
   constructor(options: PostPipelineOptions) {
     this.#options = options;
+    this.#retry = resolveSinkRetryOptions(options.sinkRetry);
     this.#fifo = new BoundedFifo<QueuedPost>({
       ...options.queue,
       sizeOf: (item) => item.post.line.length,
       onEvent: options.onQueueEvent,
     });
+    this.#giveUp.signal.addEventListener("abort", () => this.#wake?.(), { once: true });
     this.#consumer = this.#consume();
   }
 
@@ -102,12 +164,18 @@ export class PostPipeline {
     return this.#offerWhenWritable(item);
   }
 
-  /** Whether everything queued has been written. */
+  /** Whether everything queued has been written (never again once a post was given up). */
   get idle(): boolean {
-    return !this.#busy && this.#fifo.depth === 0;
+    return !this.#busy && this.#fifo.depth === 0 && this.#firstUnwritten === undefined;
   }
 
-  /** Posts written to the sinks. */
+  /** Whether closing gave up a post: the watermark must not move past it (nor past heartbeats
+   * read after it). */
+  get gaveUp(): boolean {
+    return this.#firstUnwritten !== undefined;
+  }
+
+  /** Posts written to every sink. */
   get written(): number {
     return this.#written;
   }
@@ -133,10 +201,20 @@ export class PostPipeline {
     };
   }
 
-  /** Closes the queue and waits until every queued post is written. */
+  /** Closes the queue and waits until every queued post is written, retrying a failing sink for
+   * at most `sinkRetry.drainTimeoutMs` (then see `onUnwritten`). Idempotent; never rejects. */
   drain(): Promise<void> {
+    if (this.#drained !== undefined) return this.#drained;
     this.#fifo.close();
-    return this.#consumer;
+    const timer = setTimeout(() => this.#giveUp.abort(), this.#retry.drainTimeoutMs);
+    this.#drained = this.#consumer.finally(() => clearTimeout(timer)).then(() => {
+      const first = this.#firstUnwritten;
+      if (first === undefined) return;
+      const sinks = [...this.#abandoned].sort(([a], [b]) => a - b)
+        .map(([sinkIndex, { posts, firstPostId }]) => ({ sinkIndex, posts, firstPostId }));
+      this.#call(() => this.#options.onUnwritten?.({ sinks, firstUnwritten: first }), first);
+    });
+    return this.#drained;
   }
 
   async #offerWhenWritable(item: QueuedPost): Promise<void> {
@@ -157,7 +235,7 @@ export class PostPipeline {
       } finally {
         this.#busy = false;
       }
-      if (this.#fifo.depth === 0) this.#options.onIdle();
+      if (this.idle) this.#call(() => this.#options.onIdle(), item);
     }
   }
 
@@ -166,12 +244,15 @@ export class PostPipeline {
     const id = item.post.id;
     if (id !== undefined) {
       let first: boolean;
-      try {
-        const claim = o.store.claim(id, item.source);
-        first = typeof claim === "boolean" ? claim : await claim;
-      } catch (error) {
-        o.onError(error, item);
-        first = true; // a broken store must not lose posts: write, at worst twice
+      if (item.written?.has(id)) first = false;
+      else {
+        try {
+          const claim = o.store.claim(id, item.source);
+          first = typeof claim === "boolean" ? claim : await claim;
+        } catch (error) {
+          this.#call(() => o.onError(error, item), item);
+          first = true; // a broken store must not lose posts: write, at worst twice
+        }
       }
       if (!first) {
         this.#duplicates++;
@@ -183,18 +264,97 @@ export class PostPipeline {
         return;
       }
     }
-    for (const sink of o.sinks) {
-      try {
-        await sink.write(item.post);
-      } catch (error) {
-        o.onError(error, item);
-      }
+    let everySink = true;
+    for (let index = 0; index < o.sinks.length; index++) {
+      if (!(await this.#writeTo(index, item))) everySink = false;
+    }
+    if (!everySink) {
+      this.#firstUnwritten ??= item;
+      return;
     }
     this.#written++;
     const createdAt = item.post.createdAt === undefined ? NaN : Date.parse(item.post.createdAt);
     if (!Number.isNaN(createdAt) && (this.#newestPostAtMs ?? -Infinity) < createdAt) {
       this.#newestPostAtMs = createdAt;
     }
-    o.onWritten(item);
+    // Past a post given up, the watermark must not move (a restart re-plans from before it).
+    if (this.#firstUnwritten === undefined) o.onWritten(item);
+  }
+
+  /** Writes `item` to sink `index`, retrying until it takes it; `false` once given up. */
+  async #writeTo(index: number, item: QueuedPost): Promise<boolean> {
+    const sink = this.#options.sinks[index];
+    const giveUp = this.#giveUp.signal;
+    for (let attempt = 1;; attempt++) {
+      if (this.#abandoned.has(index)) return this.#skip(index, item);
+      let error: unknown;
+      try {
+        const writing = Promise.resolve(sink.write(item.post));
+        // Once given up, a sink that still works gets the rest without a race.
+        if (giveUp.aborted ? (await writing, true) : await this.#unlessGivenUp(writing)) {
+          return true;
+        }
+        error = new Error(
+          `Gave up waiting for sink ${index} to write after ${this.#retry.drainTimeoutMs} ms`,
+        );
+      } catch (thrown) {
+        error = thrown;
+      }
+      const retryInMs = giveUp.aborted ? undefined : sinkRetryDelayMs(attempt, this.#retry);
+      this.#reportFailure({ sinkIndex: index, error, item, attempt, retryInMs });
+      if (retryInMs !== undefined) {
+        try {
+          await delay(retryInMs, giveUp);
+          continue;
+        } catch {
+          // Closing ran out of time during the wait.
+        }
+      }
+      this.#abandoned.set(index, { posts: 0, firstPostId: item.post.id });
+      return this.#skip(index, item);
+    }
+  }
+
+  /** `true` once `writing` fulfils, `false` if closing gives up first (rejects as it rejects).
+   * One wake-up slot instead of an abort listener per write: this runs once per post and sink. */
+  #unlessGivenUp(writing: Promise<void>): Promise<boolean> {
+    return new Promise<boolean>((resolve, reject) => {
+      this.#wake = () => resolve(false);
+      writing.then(() => {
+        this.#wake = undefined;
+        resolve(true);
+      }, (error: unknown) => {
+        this.#wake = undefined;
+        reject(error);
+      });
+    });
+  }
+
+  #skip(index: number, item: QueuedPost): false {
+    const abandoned = this.#abandoned.get(index)!;
+    abandoned.posts++;
+    abandoned.firstPostId ??= item.post.id;
+    return false;
+  }
+
+  #reportFailure(failure: SinkWriteFailure): void {
+    const { onSinkError, onError } = this.#options;
+    this.#call(
+      () => onSinkError === undefined ? onError(failure.error, failure.item) : onSinkError(failure),
+      failure.item,
+    );
+  }
+
+  /** Runs a callback; a throw goes to `onError` (and no further): it never stops the consumer. */
+  #call(callback: () => void, item: QueuedPost): void {
+    try {
+      callback();
+    } catch (error) {
+      try {
+        this.#options.onError(error, item);
+      } catch {
+        // Nowhere left to report to.
+      }
+    }
   }
 }

@@ -15,6 +15,9 @@ export interface RecoveryJob {
   readonly window: RecoveryWindow;
   /** The partition it replays, `undefined` for an unpartitioned stream. */
   readonly partition: number | undefined;
+  /** Ids in its window already written before the gap (its margin): replaying them is a
+   * duplicate even after the de-duplication window forgot them. Dropped with the job. */
+  readonly written?: ReadonlySet<string>;
 }
 
 /** How a Recovery ended: `ok` when its stream replayed the window to its end. */
@@ -75,10 +78,20 @@ export class RecoveryJobs {
     this.#maxConcurrent = options.maxConcurrent ?? MAX_CONCURRENT_RECOVERIES;
   }
 
-  /** Queues a Recovery of `window`; it starts at once when fewer than two run. */
-  enqueue(window: RecoveryWindow, partition: number | undefined): RecoveryJob | undefined {
+  /** Queues a Recovery of `window` (`written`: see {@linkcode RecoveryJob.written}); it starts
+   * at once when fewer than two run. */
+  enqueue(
+    window: RecoveryWindow,
+    partition: number | undefined,
+    written?: ReadonlySet<string>,
+  ): RecoveryJob | undefined {
     if (this.#stopped) return undefined;
-    const job: RecoveryJob = { id: this.#nextId++, window, partition };
+    const job: RecoveryJob = {
+      id: this.#nextId++,
+      window,
+      partition,
+      ...(written === undefined ? {} : { written }),
+    };
     this.#queue.push(job);
     this.#pump();
     return job;

@@ -5,7 +5,6 @@
  * @module
  */
 import { open, rename, stat } from "node:fs/promises";
-import type { FileHandle } from "node:fs/promises";
 import type { PostMessage } from "../messages.ts";
 import type { PostSink, SinkPosition } from "./post_sink.ts";
 
@@ -25,14 +24,37 @@ export interface FileSinkOptions {
   readonly rotateIntervalMs?: number;
   /** The clock, for rotation names and intervals. @default {Date.now} */
   readonly now?: () => number;
-  /** Called when a scheduled flush fails (the next write or flush rethrows it too). */
+  /** Called when a scheduled flush, or the write of a batch already accepted, fails. The lines
+   * stay pending and are tried again; until they are written, `write()` rejects. */
   readonly onError?: (error: unknown) => void;
+  /** Opens the file (a test seam: inject failures such as a full disk). @default {`open` of
+   * `node:fs/promises`} */
+  readonly open?: (path: string, flags: "a") => Promise<FileSinkHandle>;
+}
+
+/** What {@linkcode FileSink} uses of an open file (a `FileHandle` of `node:fs/promises`). */
+export interface FileSinkHandle {
+  /** Writes `length` bytes of `buffer` from `offset`; may write fewer (see `bytesWritten`). */
+  write(buffer: Uint8Array, offset: number, length: number): Promise<{ bytesWritten: number }>;
+  /** fsync. */
+  sync(): Promise<void>;
+  /** Closes the file. */
+  close(): Promise<void>;
+  /** The file's size, for rotation by size. */
+  stat(): Promise<{ size: number }>;
 }
 
 /**
  * Appends each post's original line plus `\n` to a file. Only whole lines are written, so after
  * `flush()` or `close()` the file's last line is complete. Rotation renames the current file to
  * `name.<UTC stamp>.ext` and opens a fresh one.
+ *
+ * A failed write (a full disk, EIO) is not final: the bytes not written stay pending, and the
+ * next `write()`, `flush()` or scheduled flush continues from the first byte the file did not
+ * take, so no line is lost or written twice. While bytes are pending after a failure, `write()`
+ * first retries them and rejects, without taking its post, if they still fail: a caller that
+ * retries that post (as the collector does) writes it once. A `write()` that resolved has taken
+ * its post. Only a closed sink refuses for good.
  *
  * @example
  * ```ts ignore
@@ -47,7 +69,14 @@ export class FileSink implements PostSink {
     & Required<Pick<FileSinkOptions, "flushIntervalMs" | "fsyncIntervalMs" | "batchBytes">>
     & FileSinkOptions;
   #now: () => number;
-  #handle: FileHandle;
+  #handle: FileSinkHandle;
+  readonly #open: (path: string, flags: "a") => Promise<FileSinkHandle>;
+  /** Encoded lines taken from `#pending`, from `#outOffset` not yet written. */
+  #out: Uint8Array | undefined;
+  #outOffset = 0;
+  /** The last write failed: `write()` retries the pending bytes before taking a post. */
+  #failing = false;
+  #handleOpen = true;
   #fileBytes: number;
   #openedAtMs: number;
   #encoder = new TextEncoder();
@@ -60,10 +89,10 @@ export class FileSink implements PostSink {
   #lastSyncMs: number;
   #timer: ReturnType<typeof setInterval> | undefined;
   #chain: Promise<void> = Promise.resolve();
-  #failure: unknown;
   #closed = false;
+  #released = false;
 
-  private constructor(options: FileSinkOptions, handle: FileHandle, size: number) {
+  private constructor(options: FileSinkOptions, handle: FileSinkHandle, size: number) {
     this.#options = {
       flushIntervalMs: 1000,
       fsyncIntervalMs: 5000,
@@ -72,6 +101,7 @@ export class FileSink implements PostSink {
     };
     this.#now = options.now ?? Date.now;
     this.#handle = handle;
+    this.#open = options.open ?? open;
     this.#fileBytes = size;
     this.#openedAtMs = this.#now();
     this.#lastSyncMs = this.#openedAtMs;
@@ -81,39 +111,49 @@ export class FileSink implements PostSink {
   /** Validates the options and opens (or creates) the file for appending. */
   static async open(options: FileSinkOptions): Promise<FileSink> {
     validate(options);
-    const handle = await open(options.path, "a");
+    const handle = await (options.open ?? open)(options.path, "a");
     const { size } = await handle.stat();
     return new FileSink(options, handle, size);
   }
 
-  /** Queues the post's line; writes when the batch is full. */
+  /** Queues the post's line; writes when the batch is full. After a failed write, first writes
+   * what is pending and rejects without taking the post if that fails again. */
   write(post: PostMessage): Promise<void> {
     if (this.#closed) return Promise.reject(new TypeError("Cannot write to a closed FileSink"));
-    if (this.#failure !== undefined) return Promise.reject(this.#failure);
-    this.#pending.push(post.line);
-    this.#pendingChars += post.line.length + 1;
-    this.#posts++;
-    if (this.#pendingChars < this.#options.batchBytes) return Promise.resolve();
-    return this.#enqueue(() => this.#drain());
+    if (!this.#failing) {
+      this.#take(post);
+      if (this.#pendingChars < this.#options.batchBytes) return Promise.resolve();
+      return this.#enqueue(() => this.#drainTaken());
+    }
+    return this.#enqueue(async () => {
+      if (this.#failing) await this.#drain();
+      if (this.#closed) throw new TypeError("Cannot write to a closed FileSink");
+      this.#take(post);
+      if (this.#pendingChars >= this.#options.batchBytes) await this.#drainTaken();
+    });
   }
 
   /** Writes every queued line and fsyncs the file. */
   flush(): Promise<void> {
     return this.#enqueue(async () => {
+      if (this.#released) return;
       await this.#drain();
       await this.#sync();
     });
   }
 
-  /** Flushes, fsyncs and closes the file. Idempotent. */
+  /** Flushes, fsyncs and closes the file. Idempotent; after a failure (the pending lines stay
+   * pending), a later call tries again. */
   async close(): Promise<void> {
-    if (this.#closed) return await this.#chain;
     this.#closed = true;
     clearInterval(this.#timer);
     await this.#enqueue(async () => {
+      if (this.#released) return;
       await this.#drain();
       await this.#sync();
-      await this.#handle.close();
+      if (this.#handleOpen) await this.#handle.close();
+      this.#handleOpen = false;
+      this.#released = true;
     });
   }
 
@@ -133,29 +173,83 @@ export class FileSink implements PostSink {
       if (this.#dirty && this.#now() - this.#lastSyncMs >= this.#options.fsyncIntervalMs) {
         await this.#sync();
       }
-    }).catch((error) => this.#options.onError?.(error));
+    }).catch((error) => this.#report(error));
   }
 
   #enqueue(task: () => Promise<void>): Promise<void> {
     const run = this.#chain.then(task);
-    // Keep the chain alive after a failure, but remember it so later writes rethrow it.
-    this.#chain = run.catch((error) => {
-      this.#failure ??= error;
-    });
+    // Keep the chain alive after a failure: what was not written stays pending for the next try.
+    this.#chain = run.catch(() => {});
     return run;
   }
 
-  async #drain(): Promise<void> {
-    if (this.#pending.length > 0) {
-      const bytes = this.#encoder.encode(this.#pending.join("\n") + "\n");
-      this.#pending = [];
-      this.#pendingChars = 0;
-      await writeAll(this.#handle, bytes);
-      this.#bytes += bytes.byteLength;
-      this.#fileBytes += bytes.byteLength;
-      this.#dirty = true;
+  #take(post: PostMessage): void {
+    this.#pending.push(post.line);
+    this.#pendingChars += post.line.length + 1;
+    this.#posts++;
+  }
+
+  /** Drains for a `write()` that has already taken its post: a failure must not reject it (its
+   * caller would write the post again); it is reported, and the next `write()` retries. */
+  async #drainTaken(): Promise<void> {
+    try {
+      await this.#drain();
+    } catch (error) {
+      this.#report(error);
     }
-    if (this.#rotationDue()) await this.#rotate();
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      if (!this.#handleOpen) await this.#reopen();
+      for (;;) {
+        if (this.#out === undefined) {
+          if (this.#pending.length === 0) break;
+          this.#out = this.#encoder.encode(this.#pending.join("\n") + "\n");
+          this.#outOffset = 0;
+          this.#pending = [];
+          this.#pendingChars = 0;
+        }
+        await this.#writeOut(this.#out);
+        this.#out = undefined;
+      }
+      if (this.#rotationDue()) await this.#rotate();
+      this.#failing = false;
+    } catch (error) {
+      this.#failing = true;
+      throw error;
+    }
+  }
+
+  /** Writes `out` from `#outOffset`, counting every byte the file took (a partial write is not
+   * written again). */
+  async #writeOut(out: Uint8Array): Promise<void> {
+    while (this.#outOffset < out.byteLength) {
+      const { bytesWritten } = await this.#handle.write(
+        out,
+        this.#outOffset,
+        out.byteLength - this.#outOffset,
+      );
+      this.#outOffset += bytesWritten;
+      this.#bytes += bytesWritten;
+      this.#fileBytes += bytesWritten;
+      if (bytesWritten > 0) this.#dirty = true;
+    }
+  }
+
+  async #reopen(): Promise<void> {
+    this.#handle = await this.#open(this.#options.path, "a");
+    this.#handleOpen = true;
+    this.#fileBytes = (await this.#handle.stat()).size;
+    this.#openedAtMs = this.#now();
+  }
+
+  #report(error: unknown): void {
+    try {
+      this.#options.onError?.(error);
+    } catch {
+      // A throwing onError must not turn a taken post into a rejected write.
+    }
   }
 
   async #sync(): Promise<void> {
@@ -175,19 +269,11 @@ export class FileSink implements PostSink {
   async #rotate(): Promise<void> {
     await this.#sync();
     await this.#handle.close();
+    this.#handleOpen = false;
+    // A failed rename leaves the file in place: the next drain reopens it and tries again.
     await rename(this.#options.path, await freeRotationName(this.#options.path, this.#now()));
-    this.#handle = await open(this.#options.path, "a");
-    this.#fileBytes = 0;
-    this.#openedAtMs = this.#now();
     this.#rotations++;
-  }
-}
-
-async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
-  let offset = 0;
-  while (offset < bytes.byteLength) {
-    const { bytesWritten } = await handle.write(bytes, offset, bytes.byteLength - offset);
-    offset += bytesWritten;
+    await this.#reopen();
   }
 }
 
@@ -219,6 +305,14 @@ function validate(options: FileSinkOptions): void {
         JSON.stringify(options?.path)
       }`,
     );
+  }
+  for (const key of ["now", "onError", "open"] as const) {
+    const value = options[key];
+    if (value !== undefined && typeof value !== "function") {
+      throw new TypeError(
+        `Cannot construct FileSink as '${key}' must be a function: current value is ${value}`,
+      );
+    }
   }
   for (
     const key of [

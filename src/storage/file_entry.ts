@@ -13,5 +13,5 @@
  *
  * @module
  */
-export { FileSink, type FileSinkOptions } from "../sinks/file_sink.ts";
+export { FileSink, type FileSinkHandle, type FileSinkOptions } from "../sinks/file_sink.ts";
 export { FileWatermarkStore, type FileWatermarkStoreOptions } from "./file_watermark_store.ts";
