@@ -4,7 +4,7 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { appendFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -196,6 +196,90 @@ describe(`holdfast stream on ${RUNTIME} against the simulator over loopback`, ()
     }, 3_000);
     assert.deepEqual(connections, []);
   });
+});
+
+describe(`holdfast stream on ${RUNTIME} killed and restarted from its state file`, () => {
+  it(
+    "after SIGKILL mid-stream and a restart, the file holds every post once and whole lines",
+    SLOW,
+    async () => {
+      const served = await serveSimulator({
+        seed: 21,
+        postsPerSecond: 40,
+        complianceEventsPerSecond: 0,
+      });
+      const dir = await mkdtemp(join(tmpdir(), "holdfast-cli-kill-"));
+      const out = join(dir, "posts.ndjson");
+      const state = join(dir, "state.json");
+      const args = [
+        "stream",
+        "--url",
+        `${served.url}/2/tweets/sample/stream`,
+        "--out",
+        out,
+        "--state",
+        state,
+        "--log-format",
+        "json",
+      ];
+      const env = { X_BEARER_TOKEN: "e2e-token", X_BASIC_AUTH: undefined };
+      const accepted = () => served.sim.attempts().filter((a) => a.status === 200);
+      let first: CliProcess | undefined;
+      let second: CliProcess | undefined;
+      try {
+        first = startCli(args, env);
+        await first.waitFor(/"event":"connected"/);
+        const sinceMs = accepted()[0].atMs + 200;
+        // Posts in the file and a watermark saved after them: the process is mid-stream.
+        await pollUntil("posts in the file and a saved watermark", async () => {
+          const text = await readFile(out, "utf8").catch(() => "");
+          const saved = await readFile(state, "utf8").catch(() => "");
+          return text.split("\n").length > 40 && saved.length > 0;
+        });
+        first.signal("SIGKILL");
+        assert.equal(await first.exited, "SIGKILL");
+        // A kill in the middle of a write leaves the start of a line: the restart repairs it.
+        const torn = served.sentLines().find((line) => line.startsWith('{"data"'))!.slice(0, 30);
+        await appendFile(out, torn);
+
+        second = startCli(args, env);
+        await second.waitFor(/"event":"connected"/);
+        const repaired = events(second).find((e) => e.event === "file-repaired");
+        assert.equal(repaired?.bytes, torn.length, second.stderr());
+        const restart = accepted().at(-1)!;
+        assert.ok(Number(restart.query.backfill_minutes) >= 1, "the restart backfilled");
+        // Every post published up to a second after the restart, from the start of the first run.
+        await pollUntil("a second after the restart", () => Date.now() > restart.atMs + 1_100);
+        const wanted = served.sim.posts({ sinceMs, untilMs: restart.atMs + 1_000 });
+        await pollUntil("the restart to catch up", async () => {
+          const content = await readFile(out, "utf8");
+          return wanted.every((post) => content.includes(`"id":"${post.id}"`));
+        }, 8_000);
+        second.signal("SIGTERM");
+        assert.equal(await second.exited, 0, second.stderr());
+
+        const text = await readFile(out, "utf8");
+        assert.ok(text.endsWith("\n"), "the file does not end with a newline");
+        const lines = text.slice(0, -1).split("\n");
+        const sent = new Set(served.sentLines());
+        const ids = lines.map((line) => {
+          assert.ok(sent.has(line), `not a line sent: ${line.slice(0, 80)}`);
+          return (JSON.parse(line) as { data: { id: string } }).data.id;
+        });
+        const twice = ids.filter((id, i) => ids.indexOf(id) !== i);
+        assert.deepEqual(twice, [], `${twice.length} posts written twice`);
+        const missing = wanted.filter((post) => !ids.includes(post.id));
+        assert.deepEqual(missing, [], `${missing.length} of ${wanted.length} posts missing`);
+        assert.ok(wanted.length > 40, `${wanted.length} posts published`);
+      } finally {
+        first?.signal("SIGKILL");
+        second?.signal("SIGKILL");
+        await Promise.all([first?.exited, second?.exited]);
+        await served.close();
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });
 
 describe(`holdfast command line on ${RUNTIME}`, () => {

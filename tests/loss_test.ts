@@ -1,5 +1,11 @@
 import { afterEach, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { classifyLine } from "../src/classify_line.ts";
+import type { PostMessage } from "../src/messages.ts";
+import { FileSink } from "../src/sinks/file_sink.ts";
 import { MemoryDedupStore } from "../src/dedup/dedup_window.ts";
 import { createSimulator } from "../src/simulator/mod.ts";
 import { MemoryWatermarkStore, type Watermark } from "../src/storage/watermark.ts";
@@ -17,6 +23,7 @@ import {
   streamAttempts,
 } from "./helpers/collector_harness.ts";
 import { MemoryPostSink } from "./helpers/memory_post_sink.ts";
+import { killableOpen, settleIo } from "./helpers/killable_file.ts";
 
 // Loss tests: the collector against the in-process simulator under fake time. In each, every
 // post the simulator published in the window must be in the output exactly once.
@@ -297,5 +304,68 @@ describe("loss: the collector against the simulator", () => {
     assertExactlyOnce([...a.sink.posts, ...b.sink.posts], publishedIds(sim, since, until));
     assert.equal(b.collector.status().recoveries.done, 1);
     assert.ok(((await store.load("/2/tweets/sample/stream"))!).lastActivityMs >= until);
+  });
+
+  it("after a kill in the middle of a file write, the restart writes each post once", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "holdfast-loss-"));
+    try {
+      const path = join(dir, "posts.ndjson");
+      const sim = createSimulator({ seed: 13, postsPerSecond: 20 });
+      const saved = new MemoryWatermarkStore();
+      let frozen = false;
+      const store = {
+        load: (key: string) => saved.load(key),
+        save: (mark: Watermark) => (frozen ? Promise.resolve() : saved.save(mark)),
+      };
+      const disk = killableOpen();
+      const first = await FileSink.open({ path, open: disk.open });
+      const a = startCollector(sim, { watermarkStore: store, sinks: [first] });
+      await clock.tickAsync(1_000);
+      const since = sim.now();
+      for (let s = 0; s < 30; s++) {
+        await clock.tickAsync(1_000);
+        await settleIo(); // real file writes keep up with fake time
+      }
+      // The process dies in the middle of its next write: half of it reaches the file, nothing
+      // after it, and nothing reaches the watermark store. Its in-memory dedup window is gone.
+      frozen = true;
+      disk.killAtNextWrite();
+      await clock.tickAsync(5_000);
+      await disk.dead;
+      await a.collector.close(); // (a dead process closes nothing: every write is dropped)
+      const killed = await readFile(path, "utf8");
+      assert.ok(!killed.endsWith("\n"), "the kill left a torn last line");
+
+      await clock.tickAsync(20_000); // down for 20 s: the restart backfills 1 minute
+      const second = await FileSink.open({ path });
+      assert.ok(second.repairedBytes > 0);
+      // Seeding reads the file (real I/O) before the first connect: wait for it in real time.
+      const readBack = second.recentIds.bind(second);
+      let reading: Promise<string[]> | undefined;
+      second.recentIds = () => (reading = readBack());
+      const b = startCollector(sim, { watermarkStore: store, sinks: [second] });
+      frozen = false;
+      for (let i = 0; i < 100 && reading === undefined; i++) await settleIo(1);
+      await reading;
+      await settleIo();
+      assert.ok(b.collector.status().dedup.size > 500, "the file's ids were claimed at start");
+      for (let s = 0; s < 30; s++) {
+        await clock.tickAsync(1_000);
+        await settleIo();
+      }
+      const until = await finish(sim, () => b.collector.close());
+
+      const text = await readFile(path, "utf8");
+      assert.ok(text.endsWith("\n"));
+      const posts = text.slice(0, -1).split("\n").map((line) => classifyLine(line) as PostMessage);
+      assertExactlyOnce(posts, publishedIds(sim, since, until));
+      const attempts = streamAttempts(sim);
+      assert.equal(attempts.at(-1)?.query.backfill_minutes, "1", "the restart replayed a margin");
+      const dedup = b.collector.status().dedup;
+      assert.ok((dedup.duplicatesBySource.backfill ?? 0) > 0, "replayed copies were dropped");
+      assert.equal(dedup.duplicatesBySource.restart, undefined, "seeding counts no duplicate");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

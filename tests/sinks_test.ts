@@ -236,3 +236,116 @@ describe("FileSink", () => {
     });
   });
 });
+
+describe("FileSink after a crash", () => {
+  it("open() cuts a torn last line back to the last newline and says how many bytes", async () => {
+    await withTempDir(async (dir) => {
+      const path = join(dir, "posts.ndjson");
+      const whole = post("1").line + "\n" + post("2").line + "\n";
+      const torn = post("3").line.slice(0, 17);
+      await writeFile(path, whole + torn);
+      const sink = await FileSink.open({ path });
+      assert.equal(sink.repairedBytes, new TextEncoder().encode(torn).byteLength);
+      assert.equal(sink.position().detail?.repairedBytes, sink.repairedBytes);
+      await sink.write(post("4"));
+      await sink.close();
+      assert.equal(await readFile(path, "utf8"), whole + post("4").line + "\n");
+    });
+  });
+
+  it("open() leaves a whole file alone and empties a file of one torn line", async () => {
+    await withTempDir(async (dir) => {
+      const whole = join(dir, "whole.ndjson");
+      await writeFile(whole, post("1").line + "\n");
+      const kept = await FileSink.open({ path: whole });
+      assert.equal(kept.repairedBytes, 0);
+      assert.equal(kept.position().detail?.repairedBytes, undefined);
+      await kept.close();
+      assert.equal(await readFile(whole, "utf8"), post("1").line + "\n");
+
+      // A torn line longer than the repair's read chunk, and no newline at all.
+      const lone = join(dir, "lone.ndjson");
+      const long = post("2", "x".repeat(200_000)).line;
+      await writeFile(lone, long);
+      const emptied = await FileSink.open({ path: lone });
+      assert.equal(emptied.repairedBytes, long.length);
+      await emptied.close();
+      assert.equal(await readFile(lone, "utf8"), "");
+    });
+  });
+
+  it("recentIds() reads back the ids of the complete lines, oldest first", async () => {
+    await withTempDir(async (dir) => {
+      const path = join(dir, "posts.ndjson");
+      const powertrack = JSON.stringify({ id_str: "pt-9", body: "hi" });
+      await writeFile(
+        path,
+        [post("1").line, "", "not json", powertrack, post("2").line].join("\n") + "\n",
+      );
+      const sink = await FileSink.open({ path });
+      assert.deepEqual(await sink.recentIds(), ["1", "pt-9", "2"]);
+      await sink.write(post("3"));
+      await sink.flush();
+      assert.deepEqual(await sink.recentIds(), ["1", "pt-9", "2", "3"]);
+      await sink.close();
+      const missing = await FileSink.open({ path: join(dir, "new.ndjson") });
+      assert.deepEqual(await missing.recentIds(), []);
+      await missing.close();
+    });
+  });
+
+  it("recentIds() reads only the last recentIdsBytes, whole lines only", async () => {
+    await withTempDir(async (dir) => {
+      const path = join(dir, "posts.ndjson");
+      const lines = Array.from({ length: 100 }, (_, i) => post(String(1000 + i)).line + "\n");
+      await writeFile(path, lines.join(""));
+      const lineBytes = lines[0].length; // every line is as long: ids of 4 digits
+      // Exactly the last 10 lines, then 10.5 lines: the half line is not read as a post.
+      for (const recentIdsBytes of [10 * lineBytes, 10 * lineBytes + lineBytes / 2]) {
+        const sink = await FileSink.open({ path, recentIdsBytes });
+        const ids = await sink.recentIds();
+        await sink.close();
+        assert.deepEqual(ids, Array.from({ length: 10 }, (_, i) => String(1090 + i)));
+      }
+    });
+  });
+
+  it("recentIds() also reads the newest rotated file when the current one is short", async () => {
+    await withTempDir(async (dir) => {
+      const path = join(dir, "posts.ndjson");
+      const lineBytes = post("0").line.length + 1; // ids of one digit: every line is as long
+      let now = Date.UTC(2026, 10, 23, 11, 26, 0);
+      // Rotated after 3 lines: [0 1 2] [3 4 5], and [6 7] in the current file.
+      const sink = await FileSink.open({
+        path,
+        rotateBytes: 3 * lineBytes,
+        batchBytes: 1,
+        now: () => now,
+      });
+      for (let i = 0; i < 8; i++) {
+        now += 1_000;
+        await sink.write(post(String(i)));
+        await sink.flush();
+      }
+      await sink.close();
+      assert.equal((await readdir(dir)).length, 3);
+      assert.equal(await readFile(path, "utf8"), post("6").line + "\n" + post("7").line + "\n");
+      // 4 lines' worth: the current file's 2, then the last 2 of the newest rotated file.
+      const reopened = await FileSink.open({ path, recentIdsBytes: 4 * lineBytes });
+      assert.deepEqual(await reopened.recentIds(), ["4", "5", "6", "7"]);
+      await reopened.close();
+      // A current file longer than the budget is enough on its own.
+      const small = await FileSink.open({ path, recentIdsBytes: lineBytes });
+      assert.deepEqual(await small.recentIds(), ["7"]);
+      await small.close();
+    });
+  });
+
+  it("rejects a non-positive recentIdsBytes with a message naming it", async () => {
+    await assert.rejects(FileSink.open({ path: "x.ndjson", recentIdsBytes: 0 }), {
+      name: "RangeError",
+      message:
+        "Cannot construct FileSink as 'recentIdsBytes' must be a positive integer: current value is 0",
+    });
+  });
+});

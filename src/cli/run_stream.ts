@@ -6,6 +6,7 @@
  */
 import { createCollector } from "../collector/create_collector.ts";
 import type { Collector, CollectorOptions } from "../collector/collector_types.ts";
+import { FileSink } from "../sinks/file_sink.ts";
 import { FileWatermarkStore } from "../storage/file_watermark_store.ts";
 import { eventLogger } from "./event_log.ts";
 import { parseFlags, renderHelp } from "./flags.ts";
@@ -80,6 +81,16 @@ export async function runStream(
   const note = noteWriter(config.logFormat);
   const { signal, remove } = waitForStopSignal();
   const sinks = await openSinks(config.sinks);
+  for (const sink of sinks) {
+    if (sink instanceof FileSink && sink.repairedBytes > 0) {
+      const { path } = sink.position().detail ?? {};
+      note(
+        "file-repaired",
+        { path, bytes: sink.repairedBytes },
+        `repaired a torn last line (${sink.repairedBytes} bytes) of ${path}`,
+      );
+    }
+  }
   let collector: Collector;
   try {
     collector = createCollector({

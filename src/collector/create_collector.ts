@@ -8,7 +8,7 @@
 import { BackoffPolicy } from "../backoff_policy.ts";
 import type { ClientEvent } from "../client_events.ts";
 import { runConnectionLoop } from "../client/connection_loop.ts";
-import { DedupWindow, MemoryDedupStore } from "../dedup/dedup_window.ts";
+import { DedupWindow, DEFAULT_DEDUP_MAX_ENTRIES, MemoryDedupStore } from "../dedup/dedup_window.ts";
 import type { PostMessage } from "../messages.ts";
 import { PostMeter } from "../meter/post_meter.ts";
 import { MemoryWatermarkStore } from "../storage/watermark.ts";
@@ -30,6 +30,7 @@ import { PostPipeline } from "./post_pipeline.ts";
 import { RecoveryJobs } from "./recovery_jobs.ts";
 import { RecentlyWritten } from "./recovery_margin.ts";
 import { ANSWERED_EVENTS, runRecovery } from "./recovery_runner.ts";
+import { seedDedup } from "./seed_dedup.ts";
 import { StreamGaps } from "./stream_gaps.ts";
 import { ConnectionLimitHandler, v2ConnectionsAdmin } from "./connection_limit_handler.ts";
 import { isTooManyConnections } from "./too_many_connections.ts";
@@ -37,9 +38,10 @@ import { isTooManyConnections } from "./too_many_connections.ts";
 const TICK_MS = 1_000;
 
 /**
- * Starts a collector: it connects at once (after loading the watermark) and runs until
- * `close()`, a pause at the meter's cap or X's usage cap, or until every connection has stopped
- * for good. Throws `TypeError`/`RangeError` for invalid options.
+ * Starts a collector: it connects at once (after loading the watermark and claiming the ids its
+ * sinks already hold, see `PostSink.recentIds`) and runs until `close()`, a pause at the meter's
+ * cap or X's usage cap, or until every connection has stopped for good. Throws
+ * `TypeError`/`RangeError` for invalid options.
  *
  * @example
  * ```ts
@@ -396,6 +398,23 @@ export function createCollector(options: CollectorOptions): Collector {
     } catch (error) {
       emitError(error);
     }
+    // The ids the sinks already hold (a killed run's output) are duplicates of what a restart
+    // replays: claimed before any connection opens.
+    await seedDedup({
+      sinks: options.sinks,
+      store: dedupStore,
+      window,
+      maxIds: options.dedup?.maxEntries ?? DEFAULT_DEDUP_MAX_ENTRIES,
+      signal: stopper.signal,
+      onError: (index, error) =>
+        emitError(
+          new Error(
+            `${describeSink(index)} could not report the ids it holds, so it was skipped: ` +
+              error.message,
+            { cause: error },
+          ),
+        ),
+    });
     if (!stopper.signal.aborted) {
       await Promise.all(connections.map((connection) =>
         runConnectionLoop({
