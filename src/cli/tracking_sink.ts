@@ -27,9 +27,13 @@ export class TrackingSink implements PostSink {
   readonly ids: Set<string> = new Set();
   #inner: PostSink;
 
+  /** `inner`'s ids already written (a file from an earlier run), when it can tell. */
+  readonly recentIds?: () => Promise<Iterable<string>>;
+
   /** Wraps `inner`. */
   constructor(inner: PostSink) {
     this.#inner = inner;
+    if (inner.recentIds !== undefined) this.recentIds = () => inner.recentIds!();
   }
 
   /** Remembers the id, then writes. */
