@@ -29,6 +29,7 @@ export const RUNTIME_FILE_PATTERNS: readonly string[] = [
   "src/cli/**",
   "src/server/listen.ts",
   "src/sinks/file_sink.ts",
+  "src/sinks/file_sink_disk.ts",
   "src/sinks/redis_sink.ts",
   "src/storage/file_*.ts",
 ];
