@@ -34,6 +34,7 @@ export { VERSION } from "./src/version.ts";
 
 // The stream core: TransformStreams and pure functions
 export {
+  LineBatchSplitter,
   LineSplitter,
   type LineSplitterOptions,
   resolveLineSplitterOptions,

@@ -168,31 +168,52 @@ export const tightLastNewline: Contestant = {
 
 // ---- (2) holdfast ------------------------------------------------------------------------------
 
-/** holdfast as a user composes it: watchdog on bytes, splitter, a reader loop with classifyLine. */
+/**
+ * holdfast's read path exactly as `src/client/run_attempt.ts` composes it: a per-chunk byte
+ * counter hop (its `countBytes`), `HeartbeatWatchdog` on bytes, `LineBatchSplitter` (one
+ * `string[]` per chunk), and a reader loop running `classifyLine` on each line of the batch, with
+ * the per-line closed check. Only the client's status/deliver/event calls are left out (the
+ * "connect() end-to-end" row has them).
+ */
 export async function holdfastContestant(): Promise<Contestant> {
-  const { LineSplitter } = await import("../src/line_splitter.ts");
+  const { LineBatchSplitter } = await import("../src/line_splitter.ts");
   const { HeartbeatWatchdog } = await import("../src/heartbeat_watchdog.ts");
   const { classifyLine } = await import("../src/classify_line.ts");
   return {
     name: "holdfast",
     kind: "holdfast",
-    note: "HeartbeatWatchdog (bytes) → LineSplitter → reader loop + classifyLine",
+    note:
+      "as run_attempt.ts: byte counter → HeartbeatWatchdog → LineBatchSplitter → classifyLine per line",
     async run(chunks, check) {
+      let bytes = 0;
+      const signal = new AbortController().signal;
       const reader = sourceOf(chunks)
+        .pipeThrough(
+          new TransformStream<Uint8Array, Uint8Array>({
+            transform(chunk, controller) {
+              bytes += chunk.byteLength;
+              controller.enqueue(chunk);
+            },
+          }),
+        )
         .pipeThrough(new HeartbeatWatchdog<Uint8Array>())
-        .pipeThrough(new LineSplitter())
+        .pipeThrough(new LineBatchSplitter())
         .getReader();
       const checker = new Checker();
       let posts = 0;
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
-        const message = classifyLine(value);
-        if (message.type === "post") {
-          posts++;
-          if (check) checker.see(message.json);
+        for (const line of value) {
+          if (signal.aborted) break;
+          const message = classifyLine(line);
+          if (message.type === "post") {
+            posts++;
+            if (check) checker.see(message.json);
+          }
         }
       }
+      if (bytes === 0) throw new Error("no bytes counted");
       return check ? checker.result() : { posts, textUnits: 0, replacementPosts: 0 };
     },
   };

@@ -8,7 +8,7 @@ import { Checker, type Contestant, type RunResult, sourceOf } from "../contestan
 import { HeartbeatWatchdog } from "../../src/heartbeat_watchdog.ts";
 import { classifyLine } from "../../src/classify_line.ts";
 import { ProtoBatchLineSplitter, type ProtoSplitterOptions } from "./line_splitter_proto.ts";
-import { LineBatchSplitter, LineSplitter } from "./proposed_line_splitter.ts";
+import { LineSplitter } from "../../src/line_splitter.ts";
 
 const done = (check: boolean, checker: Checker, posts: number): RunResult =>
   check ? checker.result() : { posts, textUnits: 0, replacementPosts: 0 };
@@ -109,14 +109,9 @@ export function protoContestants(): Contestant[] {
   const knob = (options: ProtoSplitterOptions) => () => new ProtoBatchLineSplitter(options);
   return [
     perLine(
-      "proposed: LineSplitter",
-      "the patched per-line LineSplitter (decode mode per runtime, indexOf loop) + reader loop",
+      "proto: per-line LineSplitter",
+      "watchdog → src's per-line LineSplitter (one stream hop per line) + reader loop + classifyLine",
       () => new LineSplitter(),
-    ),
-    batched(
-      "proposed: LineBatchSplitter",
-      "the patch's LineBatchSplitter (string[] per chunk) + classifyLine in a plain loop",
-      () => new LineBatchSplitter(),
     ),
     batched(
       "proto: batch splitter (stream decode)",

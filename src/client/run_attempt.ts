@@ -10,7 +10,7 @@ import type { DisconnectCause } from "../disconnect_cause.ts";
 import { LineTooLongError } from "../errors/line_too_long_error.ts";
 import { StallError } from "../errors/stall_error.ts";
 import { HeartbeatWatchdog } from "../heartbeat_watchdog.ts";
-import { LineSplitter } from "../line_splitter.ts";
+import { LineBatchSplitter } from "../line_splitter.ts";
 import type { PostMessage, StreamMessage } from "../messages.ts";
 import { parseRateLimit, type RateLimit } from "../rate_limit.ts";
 import { applyUserAgent } from "../user_agent.ts";
@@ -135,7 +135,7 @@ export async function runAttempt(
   const reader = response.body
     .pipeThrough(countBytes(ctx))
     .pipeThrough(new HeartbeatWatchdog<Uint8Array>({ timeoutMs: stallTimeoutMs, now }))
-    .pipeThrough(new LineSplitter({ maxLineBytes: options.maxLineBytes }))
+    .pipeThrough(new LineBatchSplitter({ maxLineBytes: options.maxLineBytes }))
     .getReader();
   let established = false;
   // A PowerTrack system message that announces the close: the cause once the body ends.
@@ -144,54 +144,59 @@ export async function runAttempt(
     for (;;) {
       const { done, value } = await reader.read();
       if (done) return { cause: announced ?? { kind: "eof" }, established };
-      const message: StreamMessage = classifyLine(value);
-      switch (message.type) {
-        case "post": {
-          established = true;
-          ctx.status.notePost(message);
-          const held = ctx.deliver(message);
-          if (held !== undefined) await raceAbort(held, signal).catch(() => {});
-          break;
-        }
-        case "heartbeat":
-          established = true;
-          ctx.emit({ type: "heartbeat", atMs: now(), connectionId });
-          break;
-        case "disconnect":
-          // The server is about to close: end it now rather than wait for it.
-          return {
-            cause: { kind: "disconnect-message", disconnectType: message.disconnect_type },
-            established,
-          };
-        case "connection-error":
-          if (message.connection_issue === "TooManyConnections") {
-            tooManyConnections(ctx, "a ConnectionException in the stream");
+      // One array of lines per chunk (one stream hop per chunk, not per line).
+      for (const line of value) {
+        // Closed while a line was handled: the rest of the batch is not delivered.
+        if (signal.aborted) return { ...closed, established };
+        const message: StreamMessage = classifyLine(line);
+        switch (message.type) {
+          case "post": {
+            established = true;
+            ctx.status.notePost(message);
+            const held = ctx.deliver(message);
+            if (held !== undefined) await raceAbort(held, signal).catch(() => {});
+            break;
           }
-          return {
-            cause: { kind: "disconnect-message", disconnectType: message.connection_issue },
-            established,
-          };
-        case "usage-capped":
-          return { cause: { kind: "usage-capped", period: message.period }, established };
-        case "problem":
-          ctx.emit({ type: "problem", atMs: now(), connectionId, message });
-          break;
-        case "system":
-          ctx.emit({ type: "system", atMs: now(), connectionId, message });
-          if (message.kind === "too-many-connections") {
-            tooManyConnections(ctx, "a PowerTrack system message", message.allowedConnections);
-          }
-          if (CLOSING_SYSTEM_KINDS.has(message.kind)) {
-            announced = {
-              kind: "system-message",
-              systemKind: message.kind,
-              message: message.message,
+          case "heartbeat":
+            established = true;
+            ctx.emit({ type: "heartbeat", atMs: now(), connectionId });
+            break;
+          case "disconnect":
+            // The server is about to close: end it now rather than wait for it.
+            return {
+              cause: { kind: "disconnect-message", disconnectType: message.disconnect_type },
+              established,
             };
-          }
-          break;
-        case "malformed":
-          ctx.emit({ type: "malformed", atMs: now(), connectionId, message });
-          break;
+          case "connection-error":
+            if (message.connection_issue === "TooManyConnections") {
+              tooManyConnections(ctx, "a ConnectionException in the stream");
+            }
+            return {
+              cause: { kind: "disconnect-message", disconnectType: message.connection_issue },
+              established,
+            };
+          case "usage-capped":
+            return { cause: { kind: "usage-capped", period: message.period }, established };
+          case "problem":
+            ctx.emit({ type: "problem", atMs: now(), connectionId, message });
+            break;
+          case "system":
+            ctx.emit({ type: "system", atMs: now(), connectionId, message });
+            if (message.kind === "too-many-connections") {
+              tooManyConnections(ctx, "a PowerTrack system message", message.allowedConnections);
+            }
+            if (CLOSING_SYSTEM_KINDS.has(message.kind)) {
+              announced = {
+                kind: "system-message",
+                systemKind: message.kind,
+                message: message.message,
+              };
+            }
+            break;
+          case "malformed":
+            ctx.emit({ type: "malformed", atMs: now(), connectionId, message });
+            break;
+        }
       }
     }
   } catch (error) {

@@ -2,13 +2,23 @@
  * One connect request at a time across a collector's loops. Redundant connections, partitions and
  * Recovery streams share X's connect budget and 429 lock-outs; two requests sent at the same
  * instant would both draw the 429 that one of them would have revealed (and every 429 drawn
- * lengthens the lock-out). The gate lets a request go once the previous one was answered, and
- * not before a lock-out the shared policy knows of is over.
+ * lengthens the lock-out). The gate lets a request go once the previous one was answered, not
+ * before a lock-out the shared policy knows of is over, and not before the end of the latest
+ * backoff wait any loop was given: after a failure, X's waits apply to the client's requests to
+ * the endpoint, whichever connection sends the next one.
  *
  * @module
  */
 import { delay } from "../abortable_delay.ts";
 import type { BackoffPolicy } from "../backoff_policy.ts";
+import type { ClientEvent } from "../client_events.ts";
+
+/** The events that answer a connect request (the gate's holder may leave). */
+export const ANSWERED_EVENTS: ReadonlySet<string> = new Set([
+  "connected",
+  "disconnected",
+  "stopped",
+]);
 
 /** A request that is never answered releases the gate after this long. */
 export const DEFAULT_GATE_HOLD_MS = 10_000;
@@ -40,6 +50,8 @@ export class ConnectGate {
   readonly #now: () => number;
   readonly #holdMs: number;
   #tail: Promise<void> = Promise.resolve();
+  /** No request before this (epoch ms): the end of the latest backoff wait scheduled. */
+  #notBeforeMs = -Infinity;
   readonly #holders = new Map<number, () => void>();
 
   /** `policy` is the loops' shared policy (its lock-out is read before each request). */
@@ -58,10 +70,9 @@ export class ConnectGate {
     this.#tail = previous.then(() => turn);
     await previous;
     try {
-      const lockedUntil = this.#policy.snapshot(this.#now()).lockoutUntilMs;
-      if (lockedUntil !== undefined && !signal.aborted) {
-        await delay(Math.max(0, lockedUntil - this.#now()), signal);
-      }
+      const lockedUntil = this.#policy.snapshot(this.#now()).lockoutUntilMs ?? -Infinity;
+      const until = Math.max(lockedUntil, this.#notBeforeMs);
+      if (until > this.#now() && !signal.aborted) await delay(until - this.#now(), signal);
     } catch {
       // Aborted while waiting: fall through and let the next one in.
     }
@@ -77,6 +88,15 @@ export class ConnectGate {
       release();
     };
     this.#holders.set(id, done);
+  }
+
+  /** Follows connection `id`'s events: an answer releases the gate; a backoff wait after a
+   * failure (any class but `immediate`) holds every later request until it ends. */
+  observe(id: number, event: ClientEvent): void {
+    if (ANSWERED_EVENTS.has(event.type)) this.leave(id);
+    if (event.type === "retry-scheduled" && event.backoffClass !== "immediate") {
+      this.#notBeforeMs = Math.max(this.#notBeforeMs, event.retryAtMs);
+    }
   }
 
   /** Connection `id`'s request was answered (or it stopped): the next may go. */

@@ -29,7 +29,7 @@ import { PartitionWatermarks } from "./partition_watermarks.ts";
 import { PostPipeline } from "./post_pipeline.ts";
 import { RecoveryJobs } from "./recovery_jobs.ts";
 import { RecentlyWritten } from "./recovery_margin.ts";
-import { ANSWERED_EVENTS, runRecovery } from "./recovery_runner.ts";
+import { runRecovery } from "./recovery_runner.ts";
 import { seedDedup } from "./seed_dedup.ts";
 import { StreamGaps } from "./stream_gaps.ts";
 import { ConnectionLimitHandler, v2ConnectionsAdmin } from "./connection_limit_handler.ts";
@@ -332,7 +332,7 @@ export function createCollector(options: CollectorOptions): Collector {
 
   function onConnectionEvent(connection: CollectorConnection, event: ClientEvent): void {
     const { id, partition } = connection;
-    if (ANSWERED_EVENTS.has(event.type)) gate.leave(id);
+    gate.observe(id, event);
     switch (event.type) {
       case "connected":
         gaps.noteConnected(id, event.atMs);

@@ -16,13 +16,6 @@ import type { CollectorEvent } from "./collector_types.ts";
 import type { ConnectGate } from "./connect_gate.ts";
 import type { RecoveryJob, RecoveryOutcome } from "./recovery_jobs.ts";
 
-/** Events that tell a connect request was answered (or will not be sent). */
-export const ANSWERED_EVENTS: ReadonlySet<string> = new Set([
-  "connected",
-  "disconnected",
-  "stopped",
-]);
-
 /** What {@linkcode runRecovery} needs from the collector. */
 export interface RecoveryRunnerContext {
   /** The connection options shared by every loop (without `connectionId` and hooks). */
@@ -95,7 +88,7 @@ export async function runRecovery(
       now,
     }),
     emit: (event: ClientEvent) => {
-      if (ANSWERED_EVENTS.has(event.type)) gate.leave(connectionId);
+      gate.observe(connectionId, event);
       ctx.emit(event);
     },
     deliver: (post) => {

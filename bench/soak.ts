@@ -1,0 +1,633 @@
+/**
+ * Soak benchmark (issue 4). Not a test: a measurement. The simulator's `chaos` scenario publishes
+ * 2,000 posts/s for 10 minutes over a real loopback socket; a collector with two redundant
+ * connections and a file sink runs in a CHILD process on the same runtime, so the RSS and CPU
+ * reported are the client's alone. At the end the file's post ids are compared with the ids the
+ * simulator published.
+ *
+ *   node --import tsx bench/soak.ts [--minutes=10]     (or: deno run -A bench/soak.ts, bun bench/soak.ts)
+ *   bash bench/soak.sh --minutes=1                      (the three runtimes one after the other)
+ *
+ * Options: `--minutes=10` publishing window, `--rate=2000` posts/s, `--seed=7` (chaos faults and
+ * posts), `--connections=2`, `--sample-seconds=10` RSS/CPU sampling, `--warmup-minutes=`
+ * (default 2, or a fifth of the window when shorter), `--drain-seconds=240` longest wait after the
+ * window for the collector to catch up (a stall found late, a Recovery), `--out=bench/results`,
+ * `--keep-file` (keep the NDJSON file), `--combine` (only print the table of the saved results).
+ *
+ * Roles: the parent runs the simulator (`createSimulator({ scenario: "chaos" })` served with
+ * `listen`), spawns `bench/soak.ts --child`, and talks to it over stdin (`sample`, `stop`) and
+ * stdout (one JSON object per line: `ready`, `tick` each second, `sample`, `final`).
+ *
+ * @module
+ */
+import { spawn } from "node:child_process";
+import { createReadStream } from "node:fs";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+// ---- options ----------------------------------------------------------------------------------
+
+const ARGS = process.argv.slice(2);
+
+function option(name: string, fallback: string): string {
+  for (let i = 0; i < ARGS.length; i++) {
+    const arg = ARGS[i];
+    if (arg === `--${name}`) {
+      const next = ARGS[i + 1];
+      return next !== undefined && !next.startsWith("--") ? next : "true";
+    }
+    if (arg.startsWith(`--${name}=`)) return arg.slice(name.length + 3);
+  }
+  return fallback;
+}
+
+function numberOption(name: string, fallback: number): number {
+  const value = Number(option(name, String(fallback)));
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new RangeError(`soak: --${name} must be a positive number: current value is ${value}`);
+  }
+  return value;
+}
+
+const SELF = fileURLToPath(import.meta.url);
+const ROOT = join(SELF, "..", "..");
+const MB = 1024 * 1024;
+
+/** Which runtime runs this file (bench code: not bound by src/'s neutrality rule). */
+function runtime(): { name: "node" | "deno" | "bun"; version: string } {
+  const g = globalThis as unknown as {
+    Deno?: { version: { deno: string } };
+    Bun?: { version: string };
+  };
+  if (g.Deno !== undefined) return { name: "deno", version: g.Deno.version.deno };
+  if (g.Bun !== undefined) return { name: "bun", version: g.Bun.version };
+  return { name: "node", version: process.versions.node };
+}
+
+// ---- messages between the two processes -------------------------------------------------------
+
+/** What the child reports about itself: its own RSS and CPU (via `node:process`). */
+interface Sample {
+  readonly type: "sample";
+  /** Child clock, epoch ms. */
+  readonly atMs: number;
+  readonly rss: number;
+  readonly heapUsed: number;
+  /** `process.cpuUsage()`, µs since the child started. */
+  readonly cpuUserUs: number;
+  readonly cpuSystemUs: number;
+  readonly written: number;
+}
+
+interface Tick {
+  readonly type: "tick";
+  readonly atMs: number;
+  readonly written: number;
+  readonly duplicates: number;
+  readonly queueDepth: number;
+  readonly recoveriesActive: number;
+}
+
+interface Final {
+  readonly type: "final";
+  readonly status: Record<string, unknown>;
+  readonly events: Record<string, number>;
+  readonly sample: Sample;
+}
+
+type ChildMessage = { type: "ready" } | Tick | Sample | Final | {
+  type: "error";
+  message: string;
+};
+
+// ---- child: the collector ---------------------------------------------------------------------
+
+async function child(): Promise<void> {
+  const url = option("url", "");
+  const file = option("file", "");
+  const connections = numberOption("connections", 2);
+  const sampleMs = numberOption("sample-seconds", 10) * 1000;
+  const out = (message: ChildMessage): void => {
+    process.stdout.write(`${JSON.stringify(message)}\n`);
+  };
+  // Imported here: the parent never needs them, and a missing collector fails only the child.
+  const { createCollector } = await import("../src/collector/create_collector.ts");
+  const { FileSink } = await import("../src/sinks/file_sink.ts");
+  const sink = await FileSink.open({ path: file });
+  const events: Record<string, number> = {};
+  const collector = createCollector({
+    url,
+    auth: { bearer: "soak-benchmark" },
+    connections,
+    sinks: [sink],
+    onEvent(event) {
+      const key = event.type === "disconnected" && "cause" in event
+        ? `disconnected:${(event as { cause: { kind: string } }).cause.kind}`
+        : event.type;
+      events[key] = (events[key] ?? 0) + 1;
+    },
+  });
+  const sample = (): Sample => {
+    const { rss, heapUsed } = process.memoryUsage();
+    const cpu = process.cpuUsage();
+    return {
+      type: "sample",
+      atMs: Date.now(),
+      rss,
+      heapUsed,
+      cpuUserUs: cpu.user,
+      cpuSystemUs: cpu.system,
+      written: collector.status().written,
+    };
+  };
+  const tick = (): Tick => {
+    const status = collector.status();
+    return {
+      type: "tick",
+      atMs: Date.now(),
+      written: status.written,
+      duplicates: status.dedup.duplicates,
+      queueDepth: status.queue.depth,
+      recoveriesActive: status.recoveries.queued + status.recoveries.running,
+    };
+  };
+  const ticker = setInterval(() => out(tick()), 1000);
+  const sampler = setInterval(() => out(sample()), sampleMs);
+  out({ type: "ready" });
+  out(sample());
+  let stopping = false;
+  const lines = createInterface({ input: process.stdin });
+  lines.on("line", (line) => {
+    const command = line.trim();
+    if (command === "sample") out(sample());
+    if (command !== "stop" || stopping) return;
+    stopping = true;
+    clearInterval(ticker);
+    clearInterval(sampler);
+    void (async () => {
+      const last = sample();
+      await collector.close();
+      out({
+        type: "final",
+        status: collector.status() as unknown as Record<string, unknown>,
+        events,
+        sample: last,
+      });
+      lines.close();
+      process.stdin.pause();
+      process.exit(0);
+    })().catch((error: unknown) => {
+      out({
+        type: "error",
+        message: error instanceof Error ? error.stack ?? error.message : String(error),
+      });
+      process.exit(1);
+    });
+  });
+}
+
+// ---- parent: simulator, child process, verdict -------------------------------------------------
+
+function childCommand(name: string): { command: string; args: string[] } {
+  switch (name) {
+    case "deno":
+      return { command: process.execPath, args: ["run", "-A", SELF] };
+    case "bun":
+      return { command: process.execPath, args: [SELF] };
+    default:
+      return { command: process.execPath, args: ["--import", "tsx", SELF] };
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Least-squares slope of `ys` over `xs`. */
+function slope(xs: readonly number[], ys: readonly number[]): number {
+  const n = xs.length;
+  if (n < 2) return 0;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    num += (xs[i] - mx) * (ys[i] - my);
+    den += (xs[i] - mx) ** 2;
+  }
+  return den === 0 ? 0 : num / den;
+}
+
+/** Ids of the file's posts, in file order (the `data.id` of each NDJSON line). Splits on bytes
+ * itself: `node:readline` on Deno and Bun also breaks lines at characters a post may carry raw. */
+async function idsInFile(path: string): Promise<{ ids: string[]; bad: number }> {
+  const ids: string[] = [];
+  const decoder = new TextDecoder();
+  let bad = 0;
+  const line = (bytes: Uint8Array): void => {
+    if (bytes.length === 0) return;
+    try {
+      const id = (JSON.parse(decoder.decode(bytes)) as { data?: { id?: unknown } }).data?.id;
+      if (typeof id === "string") ids.push(id);
+      else bad++;
+    } catch {
+      bad++;
+    }
+  };
+  let carry: Uint8Array = new Uint8Array(0);
+  for await (const piece of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    const chunk = piece as Uint8Array;
+    let start = 0;
+    let nl: number;
+    while ((nl = chunk.indexOf(0x0a, start)) !== -1) {
+      if (carry.length > 0) {
+        const joined = new Uint8Array(carry.length + nl - start);
+        joined.set(carry);
+        joined.set(chunk.subarray(start, nl), carry.length);
+        carry = new Uint8Array(0);
+        line(joined);
+      } else line(chunk.subarray(start, nl));
+      start = nl + 1;
+    }
+    if (start < chunk.length) {
+      const rest = chunk.subarray(start);
+      const joined = new Uint8Array(carry.length + rest.length);
+      joined.set(carry);
+      joined.set(rest, carry.length);
+      carry = joined;
+    }
+  }
+  line(carry);
+  return { ids, bad };
+}
+
+interface SoakResult {
+  runtime: string;
+  version: string;
+  minutes: number;
+  postsPerSecond: number;
+  connections: number;
+  seed: number;
+  startedAt: string;
+  windowSeconds: number;
+  drainSeconds: number;
+  published: number;
+  /** Lines in the file (posts written by the sinks). */
+  written: number;
+  writtenUnique: number;
+  /** Lines whose id the file already had (the collector should write none). */
+  duplicatesInFile: number;
+  /** The collector's de-duplication count (copies dropped before the sinks). */
+  duplicatesDropped: number;
+  lost: number;
+  extra: number;
+  unreadableLines: number;
+  lostIdsSample: string[];
+  rss: {
+    warmupSeconds: number;
+    atWarmupMB: number;
+    peakMB: number;
+    peakAfterWarmupMB: number;
+    finalMB: number;
+    /** Least-squares slope after warm-up. */
+    slopeMBPerMin: number;
+    /** Peak of the last half of the post-warm-up samples over the peak of the first half. */
+    growthPercent: number;
+    flat: boolean;
+    samples: { s: number; rssMB: number; heapMB: number }[];
+  };
+  cpu: {
+    /** Child CPU seconds (user + system) over the window, and as a share of one core. */
+    childSeconds: number;
+    childPercentOfCore: number;
+    /** The parent (simulator + server), for scale. */
+    parentSeconds: number;
+    loadAverage: number[];
+  };
+  collector: Record<string, unknown>;
+  events: Record<string, number>;
+  judge: {
+    verdict: string;
+    errors: number;
+    warnings: number;
+    rules: Record<string, number>;
+    /** The first findings, as the judge words them. */
+    findings: { rule: string; severity: string; message: string }[];
+  };
+  pass: boolean;
+}
+
+async function parent(): Promise<void> {
+  const rt = runtime();
+  const minutes = numberOption("minutes", 10);
+  const rate = numberOption("rate", 2000);
+  const seed = numberOption("seed", 7);
+  const connections = numberOption("connections", 2);
+  const sampleSeconds = numberOption("sample-seconds", 10);
+  const warmupMinutes = numberOption("warmup-minutes", Math.min(2, minutes / 5));
+  const drainSeconds = numberOption("drain-seconds", 240);
+  const outDir = option("out", join(ROOT, "bench", "results"));
+  const keepFile = option("keep-file", "false") === "true";
+  const log = (s: string): void => void process.stderr.write(`[soak ${rt.name}] ${s}\n`);
+
+  const { createSimulator } = await import("../src/simulator/mod.ts");
+  const { listen } = await import("../src/server/listen.ts");
+  const sim = createSimulator({
+    scenario: "chaos",
+    seed,
+    postsPerSecond: rate,
+    maxConnections: connections,
+  });
+  sim.pausePublishing();
+  const server = await listen((request) => sim.fetch(request));
+  const dir = await mkdtemp(join(tmpdir(), "holdfast-soak-"));
+  const file = join(dir, "posts.ndjson");
+  const url = `${server.url}/2/tweets/sample/stream`;
+  log(`simulator on ${server.url} (chaos, seed ${seed}, ${rate} posts/s); file ${file}`);
+
+  const { command, args } = childCommand(rt.name);
+  const proc = spawn(command, [
+    ...args,
+    "--child",
+    `--url=${url}`,
+    `--file=${file}`,
+    `--connections=${connections}`,
+    `--sample-seconds=${sampleSeconds}`,
+  ], { cwd: ROOT, stdio: ["pipe", "pipe", "inherit"], env: { ...process.env, NO_COLOR: "1" } });
+  const exited = new Promise<number | null>((resolve) => proc.on("exit", (code) => resolve(code)));
+  const samples: Sample[] = [];
+  let lastTick: Tick | undefined;
+  let final: Final | undefined;
+  let ready = false;
+  let failure: string | undefined;
+  const waiters: { want: (m: ChildMessage) => boolean; resolve: (m: ChildMessage) => void }[] = [];
+  createInterface({ input: proc.stdout! }).on("line", (line) => {
+    let message: ChildMessage;
+    try {
+      message = JSON.parse(line) as ChildMessage;
+    } catch {
+      log(`child: ${line}`);
+      return;
+    }
+    if (message.type === "ready") ready = true;
+    if (message.type === "tick") lastTick = message;
+    if (message.type === "sample") samples.push(message);
+    if (message.type === "final") final = message;
+    if (message.type === "error") failure = message.message;
+    for (const w of waiters.splice(0)) {
+      if (w.want(message)) w.resolve(message);
+      else waiters.push(w);
+    }
+  });
+  const next = (want: (m: ChildMessage) => boolean, timeoutMs: number): Promise<ChildMessage> =>
+    Promise.race([
+      new Promise<ChildMessage>((resolve) => waiters.push({ want, resolve })),
+      sleep(timeoutMs).then(() => {
+        throw new Error(`soak: the child did not answer within ${timeoutMs} ms`);
+      }),
+      exited.then((code) => {
+        throw new Error(`soak: the child exited (code ${code})${failure ? `: ${failure}` : ""}`);
+      }),
+    ]);
+  const send = (command: string): void => void proc.stdin!.write(`${command}\n`);
+  const askSample = async (): Promise<Sample> => {
+    const reply = next((m) => m.type === "sample", 30_000);
+    send("sample");
+    return await reply as Sample;
+  };
+
+  try {
+    await next((m) => m.type === "ready", 60_000);
+    // Publishing starts once every connection is up: nothing published is owed before that.
+    const connectBy = Date.now() + 60_000;
+    while (sim.connections().length < connections && Date.now() < connectBy) await sleep(100);
+    log(`${sim.connections().length} connection(s) up; publishing for ${minutes} min`);
+    const parentCpu0 = process.cpuUsage();
+    const first = await askSample();
+    const t0 = sim.now();
+    sim.resumePublishing();
+    const windowMs = minutes * 60_000;
+    for (let elapsed = 0; elapsed < windowMs;) {
+      await Promise.race([sleep(Math.min(60_000, windowMs - elapsed)), exited]);
+      if (ready && proc.exitCode !== null) throw new Error(`soak: the child exited: ${failure}`);
+      elapsed = sim.now() - t0;
+      const s = samples[samples.length - 1];
+      log(
+        `${(elapsed / 60_000).toFixed(1)} min: published ${sim.posts({ sinceMs: t0 }).length}, ` +
+          `written ${lastTick?.written}, duplicates ${lastTick?.duplicates}, ` +
+          `RSS ${(s.rss / MB).toFixed(0)} MB`,
+      );
+    }
+    sim.pausePublishing();
+    const t1 = sim.now();
+    const last = await askSample();
+    const parentCpu = process.cpuUsage(parentCpu0);
+    const published = sim.posts({ sinceMs: t0, untilMs: t1 });
+    // Let the collector catch up: a stall found late, a backfill or a Recovery still running.
+    const drainStart = Date.now();
+    while (Date.now() - drainStart < drainSeconds * 1000) {
+      const tick = lastTick;
+      if (
+        tick !== undefined && tick.atMs > drainStart && tick.written >= published.length &&
+        tick.queueDepth === 0 && tick.recoveriesActive === 0
+      ) break;
+      await sleep(1000);
+    }
+    const drainedSeconds = (Date.now() - drainStart) / 1000;
+    log(`window over: ${published.length} published; drained for ${drainedSeconds.toFixed(0)} s`);
+    const finalReply = next((m) => m.type === "final", 120_000);
+    send("stop");
+    await finalReply;
+    await Promise.race([exited, sleep(10_000)]);
+
+    // ---- compare ids
+    const { ids, bad } = await idsInFile(file);
+    const publishedIds = new Set(published.map((p) => p.id));
+    const seen = new Set<string>();
+    let duplicatesInFile = 0;
+    let extra = 0;
+    for (const id of ids) {
+      if (seen.has(id)) duplicatesInFile++;
+      else seen.add(id);
+    }
+    for (const id of seen) if (!publishedIds.has(id)) extra++;
+    const lostIds: string[] = [];
+    for (const id of publishedIds) if (!seen.has(id)) lostIds.push(id);
+    // Posts published outside the window are not extra: none are (publishing was paused).
+    const allPublished = new Set(sim.posts().map((p) => p.id));
+    let neverPublished = 0;
+    for (const id of seen) if (!allPublished.has(id)) neverPublished++;
+
+    // ---- RSS and CPU over the window
+    const inWindow = samples.filter((s) => s.atMs >= first.atMs && s.atMs <= last.atMs);
+    const secondsOf = (s: Sample): number => (s.atMs - first.atMs) / 1000;
+    const warmupSeconds = warmupMinutes * 60;
+    const afterWarmup = inWindow.filter((s) => secondsOf(s) >= warmupSeconds);
+    const mb = (n: number): number => Math.round((n / MB) * 10) / 10;
+    const peak = (list: readonly Sample[]): number => Math.max(0, ...list.map((s) => s.rss));
+    const half = Math.floor(afterWarmup.length / 2);
+    const firstHalfPeak = peak(afterWarmup.slice(0, Math.max(1, half)));
+    const lastHalfPeak = peak(afterWarmup.slice(half));
+    const growthPercent = firstHalfPeak === 0 ? 0 : (lastHalfPeak / firstHalfPeak - 1) * 100;
+    const slopeMBPerMin = slope(
+      afterWarmup.map((s) => secondsOf(s) / 60),
+      afterWarmup.map((s) => s.rss / MB),
+    );
+    const flat = growthPercent <= 10;
+    const childCpuSeconds =
+      (last.cpuUserUs + last.cpuSystemUs - first.cpuUserUs - first.cpuSystemUs) / 1e6;
+    const windowSeconds = (t1 - t0) / 1000;
+
+    const report = sim.report();
+    const rules: Record<string, number> = {};
+    for (const f of report.findings) rules[f.rule] = (rules[f.rule] ?? 0) + 1;
+    const status = final?.status ?? {};
+    const dedup = status["dedup"] as { duplicates?: number } | undefined;
+    const result: SoakResult = {
+      runtime: rt.name,
+      version: rt.version,
+      minutes,
+      postsPerSecond: rate,
+      connections,
+      seed,
+      startedAt: new Date(t0).toISOString(),
+      windowSeconds,
+      drainSeconds: Math.round(drainedSeconds),
+      published: published.length,
+      written: ids.length,
+      writtenUnique: seen.size,
+      duplicatesInFile,
+      duplicatesDropped: dedup?.duplicates ?? -1,
+      lost: lostIds.length,
+      extra: Math.max(extra, neverPublished),
+      unreadableLines: bad,
+      lostIdsSample: lostIds.slice(0, 20),
+      rss: {
+        warmupSeconds,
+        atWarmupMB: mb(afterWarmup[0]?.rss ?? 0),
+        peakMB: mb(peak(inWindow)),
+        peakAfterWarmupMB: mb(peak(afterWarmup)),
+        finalMB: mb(last.rss),
+        slopeMBPerMin: Math.round(slopeMBPerMin * 100) / 100,
+        growthPercent: Math.round(growthPercent * 10) / 10,
+        flat,
+        samples: inWindow.map((s) => ({
+          s: Math.round(secondsOf(s)),
+          rssMB: mb(s.rss),
+          heapMB: mb(s.heapUsed),
+        })),
+      },
+      cpu: {
+        childSeconds: Math.round(childCpuSeconds * 10) / 10,
+        childPercentOfCore: Math.round((childCpuSeconds / windowSeconds) * 1000) / 10,
+        parentSeconds: Math.round(((parentCpu.user + parentCpu.system) / 1e6) * 10) / 10,
+        loadAverage: (await import("node:os")).loadavg().map((n) => Math.round(n * 100) / 100),
+      },
+      collector: pick(status, [
+        "written",
+        "backfilled",
+        "recovered",
+        "recoveries",
+        "dedup",
+        "queue",
+        "lagMs",
+      ]),
+      events: final?.events ?? {},
+      judge: {
+        verdict: report.verdict,
+        errors: report.findings.filter((f) => f.severity === "error").length,
+        warnings: report.findings.filter((f) => f.severity === "warning").length,
+        rules,
+        findings: report.findings.slice(0, 10).map(({ rule, severity, message }) => ({
+          rule,
+          severity,
+          message,
+        })),
+      },
+      pass: lostIds.length === 0 && extra === 0 && duplicatesInFile === 0 && flat,
+    };
+    await mkdir(outDir, { recursive: true });
+    await writeFile(
+      join(outDir, `soak-${rt.name}.json`),
+      `${JSON.stringify(result, null, 2)}\n`,
+    );
+    process.stdout.write(`${table([result])}\n`);
+    log(`wrote ${join(outDir, `soak-${rt.name}.json`)}`);
+    if (!result.pass) process.exitCode = 2;
+  } finally {
+    if (proc.exitCode === null) proc.kill();
+    sim.close();
+    await server.close();
+    if (!keepFile) await rm(dir, { recursive: true, force: true });
+    else log(`kept ${file} (${((await stat(file)).size / MB).toFixed(0)} MB)`);
+  }
+}
+
+function pick(record: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of keys) if (key in record) out[key] = record[key];
+  return out;
+}
+
+/** The results as one Markdown table. */
+function table(results: readonly SoakResult[]): string {
+  const rows = results.map((r) =>
+    [
+      `${r.runtime} ${r.version}`,
+      `${r.minutes} min @ ${r.postsPerSecond}/s, ${r.connections} conn`,
+      r.published,
+      `${r.written} (${r.writtenUnique})`,
+      r.duplicatesDropped,
+      r.duplicatesInFile,
+      r.lost === 0 ? "0" : `**${r.lost}**`,
+      r.extra === 0 ? "0" : `**${r.extra}**`,
+      `${r.rss.atWarmupMB} / ${r.rss.peakAfterWarmupMB} / ${r.rss.finalMB}`,
+      `${r.rss.growthPercent}% (${r.rss.slopeMBPerMin} MB/min)`,
+      `${r.cpu.childPercentOfCore}% (${r.cpu.childSeconds} s)`,
+      `${r.judge.verdict} (${r.judge.errors} err, ${r.judge.warnings} warn)`,
+      r.pass ? "PASS" : "**FAIL**",
+    ].join(" | ")
+  );
+  return [
+    "| runtime | run | published | written (unique) | duplicates dropped | duplicates in file | lost | extra | RSS MB after warm-up / peak / end | RSS growth after warm-up | client CPU (% of a core) | simulator judge | result |",
+    "|---|---|--:|--:|--:|--:|--:|--:|---|---|---|---|:-:|",
+    ...rows.map((row) => `| ${row} |`),
+  ].join("\n");
+}
+
+/** Prints (and saves as soak.md) the table of every saved `soak-<runtime>.json`. */
+async function combine(): Promise<void> {
+  const outDir = option("out", join(ROOT, "bench", "results"));
+  const names = (await readdir(outDir)).filter((n) => /^soak-\w+\.json$/.test(n)).sort();
+  const order = ["node", "deno", "bun"];
+  const results = (await Promise.all(
+    names.map(async (n) => JSON.parse(await readFile(join(outDir, n), "utf8")) as SoakResult),
+  )).sort((a, b) => order.indexOf(a.runtime) - order.indexOf(b.runtime));
+  const text = [
+    `Soak: simulator \`chaos\` (seed ${results[0]?.seed}), ${
+      results[0]?.postsPerSecond
+    } posts/s, ` +
+    `collector with ${
+      results[0]?.connections
+    } redundant connections in a child process, file sink. ` +
+    "RSS/CPU are the child's (the collector's); growth compares the peak of the last half of the " +
+    "post-warm-up samples with the first half (flat: <= 10%). lost = published - written unique; " +
+    "extra = written ids never published.",
+    "",
+    table(results),
+    "",
+  ].join("\n");
+  await writeFile(join(outDir, "soak.md"), text);
+  process.stdout.write(text);
+  if (results.some((r) => !r.pass)) process.exitCode = 2;
+}
+
+if (option("child", "false") === "true") {
+  await child();
+} else if (option("combine", "false") === "true") {
+  await combine();
+} else {
+  await parent();
+}

@@ -1,0 +1,67 @@
+import { afterEach, beforeEach, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { BackoffPolicy } from "../src/backoff_policy.ts";
+import type { BackoffClass } from "../src/disconnect_cause.ts";
+import { ConnectGate } from "../src/collector/connect_gate.ts";
+import { installClock, type TestClock } from "./helpers/simulator_harness.ts";
+
+let clock: TestClock;
+beforeEach(() => {
+  clock = installClock();
+});
+afterEach(() => clock.uninstall());
+
+function retry(connectionId: number, backoffClass: BackoffClass, delayMs: number) {
+  const atMs = Date.now();
+  return {
+    type: "retry-scheduled",
+    atMs,
+    connectionId,
+    delayMs,
+    backoffClass,
+    attempt: 1,
+    retryAtMs: atMs + delayMs,
+  } as const;
+}
+
+describe("ConnectGate", () => {
+  it("holds every connection's next request until the latest backoff wait has ended", async () => {
+    const gate = new ConnectGate({ policy: new BackoffPolicy(), now: Date.now });
+    const signal = new AbortController().signal;
+    // Connection 0's request failed with a 503: it waits 5 s on the HTTP curve.
+    await gate.enter(0, signal);
+    gate.observe(
+      0,
+      {
+        type: "disconnected",
+        atMs: Date.now(),
+        connectionId: 0,
+        cause: { kind: "http", status: 503, headers: {}, body: "" },
+        established: false,
+      } as never,
+    );
+    gate.observe(0, retry(0, "http", 5_000));
+    // Connection 1 dropped after being established: it would reconnect at once, but X's wait
+    // applies to the client's next request, whichever connection sends it.
+    let entered = false;
+    const entering = gate.enter(1, signal).then(() => void (entered = true));
+    await clock.tickAsync(4_999);
+    assert.equal(entered, false, "not before the 503's 5 s wait ended");
+    await clock.tickAsync(1);
+    await entering;
+    assert.equal(entered, true);
+    gate.leave(1);
+  });
+
+  it("does not hold requests for an immediate reconnect", async () => {
+    const gate = new ConnectGate({ policy: new BackoffPolicy(), now: Date.now });
+    const signal = new AbortController().signal;
+    gate.observe(0, retry(0, "immediate", 0));
+    let entered = false;
+    const entering = gate.enter(1, signal).then(() => void (entered = true));
+    await clock.tickAsync(0);
+    await entering;
+    assert.equal(entered, true);
+    gate.leave(1);
+  });
+});
