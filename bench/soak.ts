@@ -12,7 +12,9 @@
  * posts), `--connections=2`, `--sample-seconds=10` RSS/CPU sampling, `--warmup-minutes=`
  * (default 2, or a fifth of the window when shorter), `--drain-seconds=240` longest wait after the
  * window for the collector to catch up (a stall found late, a Recovery), `--out=bench/results`,
- * `--keep-file` (keep the NDJSON file), `--combine` (only print the table of the saved results).
+ * `--keep-file` (keep the NDJSON file), `--events=FILE` (the child writes every collector event but `duplicate`,
+ * one JSON line `{ "at": ISO time, "event": ... }` each, to FILE), `--combine` (only print the
+ * table of the saved results).
  *
  * Roles: the parent runs the simulator (`createSimulator({ scenario: "chaos" })` served with
  * `listen`), spawns `bench/soak.ts --child`, and talks to it over stdin (`sample`, `stop`) and
@@ -21,7 +23,7 @@
  * @module
  */
 import { spawn } from "node:child_process";
-import { createReadStream } from "node:fs";
+import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -77,6 +79,8 @@ interface Sample {
   readonly atMs: number;
   readonly rss: number;
   readonly heapUsed: number;
+  /** Memory of ArrayBuffers and other objects outside the JS heap (fetch bodies, chunks). */
+  readonly external: number;
   /** `process.cpuUsage()`, µs since the child started. */
   readonly cpuUserUs: number;
   readonly cpuSystemUs: number;
@@ -119,6 +123,8 @@ async function child(): Promise<void> {
   const { FileSink } = await import("../src/sinks/file_sink.ts");
   const sink = await FileSink.open({ path: file });
   const events: Record<string, number> = {};
+  const eventsFile = option("events", "");
+  const eventLog = eventsFile === "" ? undefined : createWriteStream(eventsFile, { flags: "w" });
   const collector = createCollector({
     url,
     auth: { bearer: "soak-benchmark" },
@@ -129,16 +135,21 @@ async function child(): Promise<void> {
         ? `disconnected:${(event as { cause: { kind: string } }).cause.kind}`
         : event.type;
       events[key] = (events[key] ?? 0) + 1;
+      // Every event but `duplicate` (one per post of the redundant connection: only counted).
+      if (event.type !== "duplicate") {
+        eventLog?.write(`${JSON.stringify({ at: new Date().toISOString(), event }, eventJson)}\n`);
+      }
     },
   });
   const sample = (): Sample => {
-    const { rss, heapUsed } = process.memoryUsage();
+    const { rss, heapUsed, external } = process.memoryUsage();
     const cpu = process.cpuUsage();
     return {
       type: "sample",
       atMs: Date.now(),
       rss,
       heapUsed,
+      external,
       cpuUserUs: cpu.user,
       cpuSystemUs: cpu.system,
       written: collector.status().written,
@@ -171,6 +182,7 @@ async function child(): Promise<void> {
     void (async () => {
       const last = sample();
       await collector.close();
+      if (eventLog !== undefined) await new Promise<void>((resolve) => eventLog.end(resolve));
       out({
         type: "final",
         status: collector.status() as unknown as Record<string, unknown>,
@@ -188,6 +200,13 @@ async function child(): Promise<void> {
       process.exit(1);
     });
   });
+}
+
+/** JSON.stringify replacer for events: errors as their message, bigints as strings. */
+function eventJson(_key: string, value: unknown): unknown {
+  if (value instanceof Error) return { name: value.name, message: value.message };
+  if (typeof value === "bigint") return value.toString();
+  return value;
 }
 
 // ---- parent: simulator, child process, verdict -------------------------------------------------
@@ -296,7 +315,7 @@ interface SoakResult {
     /** Peak of the last half of the post-warm-up samples over the peak of the first half. */
     growthPercent: number;
     flat: boolean;
-    samples: { s: number; rssMB: number; heapMB: number }[];
+    samples: { s: number; rssMB: number; heapMB: number; externalMB: number }[];
   };
   cpu: {
     /** Child CPU seconds (user + system) over the window, and as a share of one core. */
@@ -330,6 +349,7 @@ async function parent(): Promise<void> {
   const drainSeconds = numberOption("drain-seconds", 240);
   const outDir = option("out", join(ROOT, "bench", "results"));
   const keepFile = option("keep-file", "false") === "true";
+  const eventsFile = option("events", "");
   const log = (s: string): void => void process.stderr.write(`[soak ${rt.name}] ${s}\n`);
 
   const { createSimulator } = await import("../src/simulator/mod.ts");
@@ -355,6 +375,7 @@ async function parent(): Promise<void> {
     `--file=${file}`,
     `--connections=${connections}`,
     `--sample-seconds=${sampleSeconds}`,
+    ...(eventsFile === "" ? [] : [`--events=${eventsFile}`]),
   ], { cwd: ROOT, stdio: ["pipe", "pipe", "inherit"], env: { ...process.env, NO_COLOR: "1" } });
   const exited = new Promise<number | null>((resolve) => proc.on("exit", (code) => resolve(code)));
   const samples: Sample[] = [];
@@ -442,6 +463,10 @@ async function parent(): Promise<void> {
     await finalReply;
     await Promise.race([exited, sleep(10_000)]);
 
+    if (eventsFile !== "") {
+      // The simulator's side, next to the child's events: every attempt it answered.
+      await writeFile(`${eventsFile}.attempts.json`, JSON.stringify(sim.attempts(), null, 1));
+    }
     // ---- compare ids
     const { ids, bad } = await idsInFile(file);
     const publishedIds = new Set(published.map((p) => p.id));
@@ -455,6 +480,16 @@ async function parent(): Promise<void> {
     for (const id of seen) if (!publishedIds.has(id)) extra++;
     const lostIds: string[] = [];
     for (const id of publishedIds) if (!seen.has(id)) lostIds.push(id);
+    if (lostIds.length > 0) {
+      // Snowflake time: ms = (id >> 22) + 1288834974657.
+      const times = lostIds.map((id) => Number((BigInt(id) >> 22n) + 1288834974657n));
+      const iso = (ms: number): string => new Date(ms).toISOString();
+      log(
+        `lost ${lostIds.length}: published ${iso(Math.min(...times))} .. ${
+          iso(Math.max(...times))
+        } (window from ${iso(t0)})`,
+      );
+    }
     // Posts published outside the window are not extra: none are (publishing was paused).
     const allPublished = new Set(sim.posts().map((p) => p.id));
     let neverPublished = 0;
@@ -517,6 +552,7 @@ async function parent(): Promise<void> {
           s: Math.round(secondsOf(s)),
           rssMB: mb(s.rss),
           heapMB: mb(s.heapUsed),
+          externalMB: mb(s.external ?? 0),
         })),
       },
       cpu: {

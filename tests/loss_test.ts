@@ -53,6 +53,48 @@ async function finish(
   return until;
 }
 
+/** `fetch` as over a real socket: X learns that the client dropped a response `lagMs` later. */
+function lateCloseFetch(
+  fetch: (request: Request) => Promise<Response>,
+  lagMs: number,
+): typeof globalThis.fetch {
+  return async (input, init) => {
+    const request = new Request(input, init);
+    const upstream = new AbortController();
+    const late = (): void => void setTimeout(() => upstream.abort(), lagMs);
+    if (request.signal.aborted) late();
+    else request.signal.addEventListener("abort", late, { once: true });
+    const response = await fetch(new Request(request, { signal: upstream.signal }));
+    if (response.body === null) return response;
+    const reader = response.body.getReader();
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        // The client's side of the abort is at once: its reads fail (as fetch's do).
+        request.signal.addEventListener("abort", () => {
+          try {
+            controller.error(request.signal.reason);
+          } catch { /* already closed */ }
+        }, { once: true });
+      },
+      async pull(controller) {
+        try {
+          const step = await reader.read();
+          if (step.done) controller.close();
+          else controller.enqueue(step.value);
+        } catch (error) {
+          try {
+            controller.error(error);
+          } catch { /* already errored by the abort */ }
+        }
+      },
+      cancel(reason) {
+        setTimeout(() => void reader.cancel(reason).catch(() => {}), lagMs);
+      },
+    });
+    return new Response(body, { status: response.status, headers: response.headers });
+  };
+}
+
 describe("loss: the collector against the simulator", () => {
   it("writes every post exactly once through disconnects of each kind", async () => {
     const sim = createSimulator({ seed: 5, postsPerSecond: 20 });
@@ -140,6 +182,27 @@ describe("loss: the collector against the simulator", () => {
     assert.deepEqual(status.recoveries, { queued: 0, running: 0, done: 1, failed: 0 });
     assert.ok(status.recovered >= 20 * 60 * 5, `${status.recovered} recovered`);
     assert.ok(events.some((e) => e.type === "recovery-finished" && e.ok === true));
+  });
+
+  it("runs one Recovery when two redundant connections lose the same 20 minutes", async () => {
+    const sim = createSimulator({ seed: 7, postsPerSecond: 5, maxConnections: 2 });
+    const store = new MemoryWatermarkStore();
+    const { collector, sink } = startCollector(sim, { connections: 2, watermarkStore: store });
+    await clock.tickAsync(10_000);
+    const since = sim.now();
+    sim.fault({ kind: "rate-limit", resetInMs: 20 * 60_000 });
+    sim.fault({ kind: "eof" }); // both connections drop at once, then X refuses for 20 min
+    await clock.tickAsync(22 * 60_000);
+    const until = await finish(sim, () => collector.close());
+
+    assertExactlyOnce(sink.posts, publishedIds(sim, since, until));
+    const recoveries = streamAttempts(sim).filter((a) => a.query.start_time !== undefined);
+    assert.equal(recoveries.length, 1, "the second connection's identical window was dropped");
+    assert.deepEqual(collector.status().recoveries, { queued: 0, running: 0, done: 1, failed: 0 });
+    // No Recovery hold is left behind: the saved watermark followed the stream to the end.
+    const saved = (await store.load(SAMPLE_URL)) ?? (await store.load("/2/tweets/sample/stream"));
+    assert.ok(saved !== undefined, "a watermark was saved");
+    assert.ok(saved.lastActivityMs >= until - 10_000, "the watermark was not held back");
   });
 
   it("recovers a 45-minute gap without writing its margin twice (beyond the dedup window)", async () => {
@@ -372,5 +435,48 @@ describe("loss: the collector against the simulator", () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+  it("loses nothing through a stall too short to detect, on both redundant connections", async () => {
+    // A stall that ends is a pause of the network: X keeps the posts in its buffer and sends
+    // them when it resumes. 10 s is below the 30 s stall timeout: the client cannot see it.
+    const sim = createSimulator({ seed: 12, postsPerSecond: 20, maxConnections: 2 });
+    const { collector, sink, events } = startCollector(sim, { connections: 2 });
+    await clock.tickAsync(10_000);
+    const since = sim.now();
+    assert.equal(sim.connections().length, 2);
+    sim.fault({ kind: "stall", durationMs: 10_000 });
+    await clock.tickAsync(60_000);
+    assert.equal(events.filter((e) => e.type === "disconnected").length, 0, "nothing dropped");
+    const until = await finish(sim, () => collector.close());
+
+    assertExactlyOnce(sink.posts, publishedIds(sim, since, until));
+    assert.equal(streamAttempts(sim).length, 2, "no reconnect");
+  });
+
+  it("after a stall on both connections, reconnects only once X has seen the old ones close", async () => {
+    // Over a real socket X sees a connection the client abandoned close a moment later; a
+    // request sent meanwhile is counted with it and draws 429 TooManyConnections, whose wait
+    // lasts until x-rate-limit-reset (minutes) and, through the connect gate, for both loops.
+    const sim = createSimulator({ seed: 13, postsPerSecond: 20, maxConnections: 2 });
+    const { collector, sink } = startCollector(sim, {
+      connections: 2,
+      fetch: lateCloseFetch(sim.fetch, 200),
+    });
+    await clock.tickAsync(10_000);
+    const since = sim.now();
+    assert.equal(sim.connections().length, 2);
+    sim.fault({ kind: "stall" }); // silent for good: both are detected after 30 s
+    await clock.tickAsync(60_000);
+    assert.equal(sim.connections().length, 2, "both reconnected");
+    const until = await finish(sim, () => collector.close());
+
+    const attempts = streamAttempts(sim);
+    assert.deepEqual(
+      attempts.filter((a) => a.status !== 200).map((a) => `${a.status} ${a.connectionIssue}`),
+      [],
+      "no request drew a refusal",
+    );
+    assert.equal(attempts.length, 4);
+    assertExactlyOnce(sink.posts, publishedIds(sim, since, until));
   });
 });

@@ -5,7 +5,10 @@
  * lengthens the lock-out). The gate lets a request go once the previous one was answered, not
  * before a lock-out the shared policy knows of is over, and not before the end of the latest
  * backoff wait any loop was given: after a failure, X's waits apply to the client's requests to
- * the endpoint, whichever connection sends the next one.
+ * the endpoint, whichever connection sends the next one. After a connection the CLIENT ended (a
+ * stall, a line too long) it also waits `closeGraceMs`: X may not yet have seen that connection
+ * close, and a request it still counts draws a 429 TooManyConnections, whose wait lasts until
+ * `x-rate-limit-reset` (minutes) for every connection.
  *
  * @module
  */
@@ -22,6 +25,13 @@ export const ANSWERED_EVENTS: ReadonlySet<string> = new Set([
 
 /** A request that is never answered releases the gate after this long. */
 export const DEFAULT_GATE_HOLD_MS = 10_000;
+
+/** After a connection the client ended itself, no request before this long (X must see it
+ * closed first: "close the old connection for certain before opening a new one"). */
+export const DEFAULT_CLOSE_GRACE_MS = 1_000;
+
+/** Disconnect causes where the client, not X, ended an established connection. */
+const CLIENT_ENDED: ReadonlySet<string> = new Set(["stall", "line-too-long"]);
 
 /**
  * A turnstile for connect requests, entered from `beforeConnect` and left on the attempt's
@@ -49,16 +59,21 @@ export class ConnectGate {
   readonly #policy: BackoffPolicy;
   readonly #now: () => number;
   readonly #holdMs: number;
+  readonly #closeGraceMs: number;
   #tail: Promise<void> = Promise.resolve();
   /** No request before this (epoch ms): the end of the latest backoff wait scheduled. */
   #notBeforeMs = -Infinity;
   readonly #holders = new Map<number, () => void>();
 
-  /** `policy` is the loops' shared policy (its lock-out is read before each request). */
-  constructor(options: { policy: BackoffPolicy; now: () => number; holdMs?: number }) {
+  /** `policy` is the loops' shared policy (its lock-out is read before each request);
+   * `closeGraceMs` (@default {DEFAULT_CLOSE_GRACE_MS}) see {@linkcode DEFAULT_CLOSE_GRACE_MS}. */
+  constructor(
+    options: { policy: BackoffPolicy; now: () => number; holdMs?: number; closeGraceMs?: number },
+  ) {
     this.#policy = options.policy;
     this.#now = options.now;
     this.#holdMs = options.holdMs ?? DEFAULT_GATE_HOLD_MS;
+    this.#closeGraceMs = options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS;
   }
 
   /** Resolves when connection `id` may send its request. Never rejects: once `signal` aborts it
@@ -91,11 +106,17 @@ export class ConnectGate {
   }
 
   /** Follows connection `id`'s events: an answer releases the gate; a backoff wait after a
-   * failure (any class but `immediate`) holds every later request until it ends. */
+   * failure (any class but `immediate`) holds every later request until it ends, and so does
+   * the close grace after an established connection the client ended. */
   observe(id: number, event: ClientEvent): void {
     if (ANSWERED_EVENTS.has(event.type)) this.leave(id);
     if (event.type === "retry-scheduled" && event.backoffClass !== "immediate") {
       this.#notBeforeMs = Math.max(this.#notBeforeMs, event.retryAtMs);
+    }
+    if (
+      event.type === "disconnected" && event.established && CLIENT_ENDED.has(event.cause.kind)
+    ) {
+      this.#notBeforeMs = Math.max(this.#notBeforeMs, event.atMs + this.#closeGraceMs);
     }
   }
 

@@ -301,6 +301,7 @@ export function createCollector(options: CollectorOptions): Collector {
       connections[id].backfillBeforeMs = undefined;
     },
     onRecoveryQueued: (partition) => watermarks.hold(partition),
+    onRecoveryDropped: (partition) => watermarks.release(partition),
     writtenSince: (partition, sinceMs) => recentlyWritten.since(partition, sinceMs),
     raise: (input) => alerts.raise(input),
   });

@@ -32,6 +32,8 @@ export interface GapResponderOptions {
   readonly onNoBackfill: (id: number) => void;
   /** A Recovery of `partition` was planned (its watermark must hold until it is done). */
   readonly onRecoveryQueued: (partition: number | undefined) => void;
+  /** A planned Recovery was dropped: another one, already queued, covers its window. */
+  readonly onRecoveryDropped?: (partition: number | undefined) => void;
   /** Ids of `partition` written with a time at or after `sinceMs` (see `RecentlyWritten`): a
    * Recovery planned now takes them, so its margin is not written twice. @default {none} */
   readonly writtenSince?: (partition: number | undefined, sinceMs: number) => ReadonlySet<string>;
@@ -102,7 +104,18 @@ export class GapResponder {
     if (pending === undefined) return;
     this.#pending.delete(id);
     const { window, written } = pending;
+    const partition = this.#o.partitionOf(id);
     this.#o.gaps.closeGap(id, atMs);
+    this.#o.gaps.coverPartition(partition, window.startMs, atMs);
+    // Redundant connections that dropped together planned the same window: this job covers
+    // theirs (it replays up to now), so they need no Recovery of their own.
+    for (const [other, theirs] of this.#pending) {
+      if (this.#o.partitionOf(other) !== partition) continue;
+      if (theirs.window.startMs < window.startMs) continue;
+      this.#pending.delete(other);
+      this.#o.gaps.closeGap(other, atMs);
+      this.#o.onRecoveryDropped?.(partition);
+    }
     this.#o.jobs.enqueue(
       { ...window, endMs: Math.max(window.endMs, atMs) },
       this.#o.partitionOf(id),
@@ -166,7 +179,8 @@ export class GapResponder {
   }
 
   #plan(id: number, window: RecoveryWindow, partition: number | undefined): void {
-    this.#o.onRecoveryQueued(partition);
+    // One hold per connection's pending Recovery: a re-plan (the attempt failed) replaces it.
+    if (!this.#pending.has(id)) this.#o.onRecoveryQueued(partition);
     // Taken now, before the reconnect writes anything: the ids written before the gap. A minute
     // early, for the skew between `created_at` (X's clock) and the window (this host's).
     const written = this.#o.writtenSince?.(partition, window.startMs - MARGIN_SKEW_MS);

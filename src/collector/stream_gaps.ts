@@ -190,6 +190,20 @@ export class StreamGaps {
     return { backfillMinutes, plan, gapMs, gapStartMs };
   }
 
+  /** A Recovery of `partition` from `fromMs` up to `toMs` is queued: every connection of the
+   * partition whose gap began inside it is covered up to `toMs` (redundant connections that
+   * dropped together need no Recovery of their own). */
+  coverPartition(partition: number | undefined, fromMs: number, toMs: number): void {
+    for (const c of this.#connections) {
+      if (c.partition !== partition || c.lastReadMs === undefined || c.lastReadMs < fromMs) {
+        continue;
+      }
+      c.lastReadMs = Math.max(c.lastReadMs, toMs);
+      c.fullBuffer = false;
+      c.interrupted = false;
+    }
+  }
+
   /** Connection `id`'s gap is being dealt with (a Recovery covers it up to `nowMs`): later
    * attempts measure from there. */
   closeGap(id: number, nowMs: number): void {

@@ -58,6 +58,8 @@ export class StreamBody {
   #resumeTimer: ReturnType<typeof setTimeout> | undefined;
   #ended: CloseReason | undefined;
   #stalled = false;
+  /** The stall ends after a while (posts queue meanwhile). */
+  #pausing = false;
   #muted = false;
   readonly #onAbort = (): void => this.#abort();
 
@@ -106,7 +108,9 @@ export class StreamBody {
   offerPosts(seqs: readonly number[]): void {
     for (const seq of seqs) {
       if (this.#ended) return;
-      if (this.#stalled || this.#muted) {
+      // A stall that ends is a pause of the network: posts wait in the server's buffer (and may
+      // overflow it). One that never ends is a dead connection: its posts are lost for it.
+      if (this.#muted || (this.#stalled && !this.#pausing)) {
         this.stats.postsDropped++;
         continue;
       }
@@ -159,10 +163,13 @@ export class StreamBody {
     this.#finish("reset");
   }
 
-  /** Silence: no heartbeats, no posts (they are lost), socket open. Resumes after `durationMs` if given. */
+  /** Silence: no heartbeats, no posts, socket open. Without `durationMs` the posts are lost for
+   * this connection; with it, they queue in the server buffer (a reader that lets it overflow
+   * is dropped as a slow reader) and flow when it resumes, after `durationMs`. */
   stall(durationMs?: number): void {
     if (this.#ended) return;
     this.#stalled = true;
+    this.#pausing = durationMs !== undefined;
     clearTimeout(this.#heartbeatTimer);
     clearTimeout(this.#resumeTimer);
     if (durationMs !== undefined) this.#resumeTimer = setTimeout(() => this.resume(), durationMs);
@@ -171,7 +178,7 @@ export class StreamBody {
   /** Ends a stall (or a mute): heartbeats and posts flow again. */
   resume(): void {
     if (this.#ended || (!this.#stalled && !this.#muted)) return;
-    this.#stalled = this.#muted = false;
+    this.#stalled = this.#muted = this.#pausing = false;
     this.#scheduleHeartbeat();
     this.#pump();
   }
