@@ -35,11 +35,13 @@ export { VERSION } from "./src/version.ts";
 // The stream core: TransformStreams and pure functions
 export {
   LineBatchSplitter,
+  LineFramer,
   LineSplitter,
   type LineSplitterOptions,
   resolveLineSplitterOptions,
 } from "./src/line_splitter.ts";
 export {
+  HeartbeatTimer,
   HeartbeatWatchdog,
   type HeartbeatWatchdogOptions,
   resolveHeartbeatWatchdogOptions,

@@ -169,43 +169,87 @@ export const tightLastNewline: Contestant = {
 // ---- (2) holdfast ------------------------------------------------------------------------------
 
 /**
- * holdfast's read path exactly as `src/client/run_attempt.ts` composes it: a per-chunk byte
- * counter hop (its `countBytes`), `HeartbeatWatchdog` on bytes, `LineBatchSplitter` (one
- * `string[]` per chunk), and a reader loop running `classifyLine` on each line of the batch, with
- * the per-line closed check. Only the client's status/deliver/event calls are left out (the
- * "connect() end-to-end" row has them).
+ * holdfast's read path exactly as `src/client/run_attempt.ts` composes it: a reader loop on the
+ * body itself (no stream hop), per chunk the byte count, `HeartbeatTimer#touch` (the watchdog's
+ * clock) and `LineFramer#push` (the splitter without a stream: one `string[]` per chunk), then
+ * `classifyLine` on each line with the per-line closed check. Only the client's
+ * status/deliver/event calls are left out (the "connect() end-to-end" row has them).
  */
 export async function holdfastContestant(): Promise<Contestant> {
-  const { LineBatchSplitter } = await import("../src/line_splitter.ts");
-  const { HeartbeatWatchdog } = await import("../src/heartbeat_watchdog.ts");
+  const { LineFramer } = await import("../src/line_splitter.ts");
+  const { HeartbeatTimer } = await import("../src/heartbeat_watchdog.ts");
   const { classifyLine } = await import("../src/classify_line.ts");
   return {
     name: "holdfast",
     kind: "holdfast",
     note:
-      "as run_attempt.ts: byte counter → HeartbeatWatchdog → LineBatchSplitter → classifyLine per line",
+      "as run_attempt.ts: body reader → per chunk byte count + HeartbeatTimer.touch + LineFramer.push → classifyLine per line",
     async run(chunks, check) {
       let bytes = 0;
       const signal = new AbortController().signal;
-      const reader = sourceOf(chunks)
-        .pipeThrough(
-          new TransformStream<Uint8Array, Uint8Array>({
-            transform(chunk, controller) {
-              bytes += chunk.byteLength;
-              controller.enqueue(chunk);
-            },
-          }),
-        )
-        .pipeThrough(new HeartbeatWatchdog<Uint8Array>())
-        .pipeThrough(new LineBatchSplitter())
-        .getReader();
+      const now = (): number => Date.now();
+      const reader = sourceOf(chunks).getReader();
+      let stall: unknown;
+      const watchdog = new HeartbeatTimer((error) => {
+        stall = error;
+        reader.cancel(error).catch(() => {});
+      }, { now });
+      const framer = new LineFramer();
       const checker = new Checker();
       let posts = 0;
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        for (const line of value) {
-          if (signal.aborted) break;
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (stall !== undefined) throw stall;
+          let lines: string[];
+          if (done) lines = framer.end();
+          else {
+            const atMs = now();
+            watchdog.touch(atMs);
+            bytes += value.byteLength;
+            lines = framer.push(value);
+          }
+          for (const line of lines) {
+            if (signal.aborted) break;
+            const message = classifyLine(line);
+            if (message.type === "post") {
+              posts++;
+              if (check) checker.see(message.json);
+            }
+          }
+          if (framer.failure !== undefined) throw framer.failure;
+          if (done) break;
+        }
+      } finally {
+        watchdog.stop();
+      }
+      if (bytes === 0) throw new Error("no bytes counted");
+      return check ? checker.result() : { posts, textUnits: 0, replacementPosts: 0 };
+    },
+  };
+}
+
+/**
+ * holdfast's public TransformStreams composed with `pipeThrough`, as a user of the building
+ * blocks writes it: `HeartbeatWatchdog` on the byte chunks, then `LineBatchSplitter` (one
+ * `string[]` per chunk), then `classifyLine` per line.
+ */
+export async function holdfastStreamsContestant(): Promise<Contestant> {
+  const { LineBatchSplitter } = await import("../src/line_splitter.ts");
+  const { HeartbeatWatchdog } = await import("../src/heartbeat_watchdog.ts");
+  const { classifyLine } = await import("../src/classify_line.ts");
+  return {
+    name: "holdfast TransformStreams",
+    kind: "holdfast",
+    note: "body.pipeThrough(HeartbeatWatchdog).pipeThrough(LineBatchSplitter) → classifyLine",
+    async run(chunks, check) {
+      const lines = sourceOf(chunks)
+        .pipeThrough(new HeartbeatWatchdog<Uint8Array>())
+        .pipeThrough(new LineBatchSplitter());
+      const checker = new Checker();
+      let posts = 0;
+      for await (const batch of lines) {
+        for (const line of batch) {
           const message = classifyLine(line);
           if (message.type === "post") {
             posts++;
@@ -213,7 +257,6 @@ export async function holdfastContestant(): Promise<Contestant> {
           }
         }
       }
-      if (bytes === 0) throw new Error("no bytes counted");
       return check ? checker.result() : { posts, textUnits: 0, replacementPosts: 0 };
     },
   };

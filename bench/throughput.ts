@@ -18,6 +18,7 @@ import {
   type Contestant,
   holdfastClientContestant,
   holdfastContestant,
+  holdfastStreamsContestant,
   type RunResult,
   tightConcat,
   tightLastNewline,
@@ -84,6 +85,7 @@ async function load(): Promise<Contestant[]> {
   const all: Contestant[] = [tightConcat, tightLastNewline];
   const loaders: [string, () => Promise<Contestant>][] = [
     ["holdfast", holdfastContestant],
+    ["holdfast TransformStreams", holdfastStreamsContestant],
     ["holdfast connect()", holdfastClientContestant],
     ["@xdevplatform/xdk", xdkContestant],
     ["twitter-api-v2", twitterApiV2Contestant],
@@ -138,7 +140,14 @@ async function sourceHashes(): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   try {
     const fs = await import("node:fs/promises");
-    for (const f of ["src/line_splitter.ts", "src/heartbeat_watchdog.ts", "src/classify_line.ts"]) {
+    for (
+      const f of [
+        "src/line_splitter.ts",
+        "src/heartbeat_watchdog.ts",
+        "src/classify_line.ts",
+        "src/client/run_attempt.ts",
+      ]
+    ) {
       out[f] = fnv1a(new Uint8Array(await fs.readFile(f)));
     }
   } catch {

@@ -51,11 +51,12 @@ const PositiveInteger = v.pipe(v.number(), v.integer(), v.minValue(1));
  */
 export function resolveHeartbeatWatchdogOptions(
   options: HeartbeatWatchdogOptions = {},
+  className: "HeartbeatWatchdog" | "HeartbeatTimer" = "HeartbeatWatchdog",
 ): Required<HeartbeatWatchdogOptions> {
   const timeoutMs = options.timeoutMs ?? stallTimeoutFor("v2");
   if (!v.is(PositiveInteger, timeoutMs)) {
     throw new (typeof timeoutMs === "number" ? RangeError : TypeError)(
-      `Cannot construct HeartbeatWatchdog as 'timeoutMs' must be a positive integer: current value is ${
+      `Cannot construct ${className} as 'timeoutMs' must be a positive integer: current value is ${
         typeof timeoutMs === "string" ? JSON.stringify(timeoutMs) : String(timeoutMs)
       }`,
     );
@@ -63,9 +64,7 @@ export function resolveHeartbeatWatchdogOptions(
   const now = options.now ?? (() => Date.now());
   if (typeof now !== "function") {
     throw new TypeError(
-      `Cannot construct HeartbeatWatchdog as 'now' must be a function: current value is ${
-        String(now)
-      }`,
+      `Cannot construct ${className} as 'now' must be a function: current value is ${String(now)}`,
     );
   }
   return { timeoutMs, now };
@@ -100,43 +99,85 @@ function watchdogTransformer<T>(
   timeoutMs: number,
   now: () => number,
 ): Transformer<T, T> & { cancel?(reason: unknown): void } {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let lastActivity = now();
-  let stopped = false;
-  let controller: TransformStreamDefaultController<T>;
-
-  // Chunks only record the time; the timer re-arms itself for the rest when it fires early, so
-  // a busy stream costs no clearTimeout/setTimeout per chunk.
-  const check = (): void => {
-    timer = undefined;
-    if (stopped) return;
-    const t = now();
-    if (t < lastActivity) lastActivity = t; // the clock went back: count from now
-    const silentMs = t - lastActivity;
-    if (silentMs >= timeoutMs) {
-      stopped = true;
-      controller.error(new StallError(silentMs, timeoutMs));
-      return;
-    }
-    timer = setTimeout(check, timeoutMs - silentMs);
-  };
-  const stop = (): void => {
-    stopped = true;
-    if (timer !== undefined) clearTimeout(timer);
-    timer = undefined;
-  };
-
+  let timer: HeartbeatTimer;
+  const stop = (): void => timer.stop();
   return {
-    start(c) {
-      controller = c;
-      lastActivity = now();
-      timer = setTimeout(check, timeoutMs);
+    start(controller) {
+      timer = new HeartbeatTimer((error) => controller.error(error), { timeoutMs, now });
     },
-    transform(chunk, c) {
-      lastActivity = now();
-      c.enqueue(chunk);
+    transform(chunk, controller) {
+      timer.touch();
+      controller.enqueue(chunk);
     },
     flush: stop,
     cancel: stop,
+  };
+}
+
+/**
+ * {@linkcode HeartbeatWatchdog}'s clock without a stream, for a caller that reads the body itself
+ * (no stream hop): call `touch()` on every chunk; `onStall` gets a {@linkcode StallError} (once)
+ * when nothing arrived for `timeoutMs` (the clock starts at construction). `stop()` clears the
+ * timer; it is cleared too once it fired. A chunk only records the time: the timer re-arms itself
+ * for the rest when it fires early, so a busy stream costs no `clearTimeout`/`setTimeout` per chunk.
+ *
+ * @example
+ * ```ts
+ * import { HeartbeatTimer } from "./heartbeat_watchdog.ts";
+ * import { StallError } from "./errors/stall_error.ts";
+ * const error = await new Promise((resolve) => new HeartbeatTimer(resolve, { timeoutMs: 10 }));
+ * console.assert(error instanceof StallError && error.silentMs >= 10);
+ * ```
+ */
+export class HeartbeatTimer {
+  readonly #timeoutMs: number;
+  readonly #now: () => number;
+  readonly #onStall: (error: StallError) => void;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #lastActivity: number;
+  #stopped = false;
+
+  /** Starts the clock; throws `TypeError`/`RangeError` on invalid options or `onStall`. */
+  constructor(onStall: (error: StallError) => void, options: HeartbeatWatchdogOptions = {}) {
+    const { timeoutMs, now } = resolveHeartbeatWatchdogOptions(options, "HeartbeatTimer");
+    if (typeof onStall !== "function") {
+      throw new TypeError(
+        `Cannot construct HeartbeatTimer as 'onStall' must be a function: current value is ${
+          String(onStall)
+        }`,
+      );
+    }
+    this.#timeoutMs = timeoutMs;
+    this.#now = now;
+    this.#onStall = onStall;
+    this.#lastActivity = now();
+    this.#timer = setTimeout(this.#check, timeoutMs);
+  }
+
+  /** Records activity at `atMs` (default: now; any byte, heartbeats included, proves the
+   * connection alive). */
+  touch(atMs: number = this.#now()): void {
+    this.#lastActivity = atMs;
+  }
+
+  /** Clears the timer for good (idempotent). */
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  readonly #check = (): void => {
+    this.#timer = undefined;
+    if (this.#stopped) return;
+    const t = this.#now();
+    if (t < this.#lastActivity) this.#lastActivity = t; // the clock went back: count from now
+    const silentMs = t - this.#lastActivity;
+    if (silentMs >= this.#timeoutMs) {
+      this.#stopped = true;
+      this.#onStall(new StallError(silentMs, this.#timeoutMs));
+      return;
+    }
+    this.#timer = setTimeout(this.#check, this.#timeoutMs - silentMs);
   };
 }

@@ -7,7 +7,7 @@ import * as v from "valibot";
 import { LineTooLongError } from "./errors/line_too_long_error.ts";
 import { DEFAULT_MAX_LINE_BYTES } from "./x_limits.ts";
 
-/** Options of {@linkcode LineSplitter} and {@linkcode LineBatchSplitter}. */
+/** Options of {@linkcode LineSplitter}, {@linkcode LineBatchSplitter} and {@linkcode LineFramer}. */
 export interface LineSplitterOptions {
   /** The longest line accepted, in bytes (without `\n` and a trailing `\r`).
    * @default {DEFAULT_MAX_LINE_BYTES} (512 KiB) */
@@ -29,7 +29,7 @@ const PositiveInteger = v.pipe(v.number(), v.integer(), v.minValue(1));
  */
 export function resolveLineSplitterOptions(
   options: LineSplitterOptions = {},
-  className: "LineSplitter" | "LineBatchSplitter" = "LineSplitter",
+  className: "LineSplitter" | "LineBatchSplitter" | "LineFramer" = "LineSplitter",
 ): Required<LineSplitterOptions> {
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   if (!v.is(PositiveInteger, maxLineBytes)) {
@@ -112,11 +112,25 @@ export class LineBatchSplitter extends TransformStream<Uint8Array, string[]> {
   }
 }
 
-/** Holds the splitter state; a separate object because `start` would run before `#fields` exist. */
-class SplitterTransformer<O extends string | string[]> implements Transformer<Uint8Array, O> {
+/**
+ * The splitter without a stream: {@linkcode LineSplitter}'s framing, decoding, `\r` stripping and
+ * cap, fed one chunk at a time by a caller that reads the body itself (no stream hop at all).
+ * `push` returns the complete lines a chunk ended; when a line is over the cap it returns the
+ * lines before it and sets {@linkcode LineFramer.failure}, after which the framer takes nothing.
+ *
+ * @example
+ * ```ts
+ * import { LineFramer } from "./line_splitter.ts";
+ * const bytes = new TextEncoder().encode('{"a":1}\r\n\r\n{"b":"🙂"}');
+ * const framer = new LineFramer();
+ * const lines = [...framer.push(bytes.subarray(0, 13)), ...framer.push(bytes.subarray(13))];
+ * lines.push(...framer.end());
+ * console.assert(JSON.stringify(lines) === JSON.stringify(['{"a":1}', "", '{"b":"🙂"}']));
+ * console.assert(new LineFramer({ maxLineBytes: 2 }).push(new Uint8Array(3)).length === 0);
+ * ```
+ */
+export class LineFramer {
   readonly #max: number;
-  /** Enqueue one `string[]` per chunk instead of one `string` per line. */
-  readonly #batch: boolean;
   readonly #decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
   /** The unterminated line, decoded so far (stream decoding; the decoder keeps a split character). */
   #pendingText = "";
@@ -126,46 +140,61 @@ class SplitterTransformer<O extends string | string[]> implements Transformer<Ui
   /** Bytes of the unterminated line (either form), and its last byte. */
   #pendingBytes = 0;
   #pendingLastByte = LF;
+  #failure: LineTooLongError | undefined;
 
-  constructor(maxLineBytes: number, batch: boolean) {
-    this.#max = maxLineBytes;
-    this.#batch = batch;
+  /** Creates a framer; throws `TypeError`/`RangeError` on invalid options. */
+  constructor(options: LineSplitterOptions = {}) {
+    this.#max = resolveLineSplitterOptions(options, "LineFramer").maxLineBytes;
   }
 
-  transform(chunk: Uint8Array, controller: TransformStreamDefaultController<O>): void {
+  /** Set once a line went over the cap (the lines before it were returned); then stays set. */
+  get failure(): LineTooLongError | undefined {
+    return this.#failure;
+  }
+
+  /** The lines `chunk` completes (often none: then an empty array). `chunk` may be reused after. */
+  push(chunk: Uint8Array): string[] {
+    const out: string[] = [];
+    if (this.#failure !== undefined) return out;
     const last = chunk.lastIndexOf(LF);
-    if (last === -1) return this.#hold(chunk, controller);
+    if (last === -1) {
+      this.#hold(chunk);
+      return out;
+    }
     // Fast path: nothing before the last `\n` can exceed the cap when all of it fits.
     if (this.#pendingBytes + last > this.#max) {
       const bad = this.#findOversized(chunk, last);
       if (bad !== undefined) {
-        if (bad.start > 0) this.#emit(chunk, bad.start - 1, controller);
-        return this.#fail(bad.bytes, controller);
+        if (bad.start > 0) this.#emit(chunk, bad.start - 1, out);
+        this.#fail(bad.bytes);
+        return out;
       }
     }
-    this.#emit(chunk, last, controller);
-    if (last + 1 < chunk.length) this.#hold(chunk.subarray(last + 1), controller);
+    this.#emit(chunk, last, out);
+    if (last + 1 < chunk.length) this.#hold(chunk.subarray(last + 1));
+    return out;
   }
 
-  flush(controller: TransformStreamDefaultController<O>): void {
-    if (this.#pendingBytes === 0) return;
+  /** The body ended: the unterminated last line, if it is not empty (`[]` or `[line]`). */
+  end(): string[] {
+    if (this.#pendingBytes === 0 || this.#failure !== undefined) return [];
     const line = stripCR(
       STREAM_DECODE_IS_FAST
         ? this.#takePendingText() + this.#decoder.decode()
         : this.#decoder.decode(this.#takePending(0)),
     );
-    if (line !== "") controller.enqueue((this.#batch ? [line] : line) as O);
+    return line === "" ? [] : [line];
   }
 
   /** Keeps a line that has no `\n` yet (decoded, or as bytes); refuses it once it is surely too
    * long. */
-  #hold(bytes: Uint8Array, controller: TransformStreamDefaultController<O>): void {
+  #hold(bytes: Uint8Array): void {
     if (bytes.length === 0) return;
     const held = this.#pendingBytes + bytes.length;
     const lastByte = bytes[bytes.length - 1];
     // A last byte `\r` may be the start of `\r\n`, which is not counted.
     const lineBytes = lastByte === CR ? held - 1 : held;
-    if (lineBytes > this.#max) return this.#fail(lineBytes, controller);
+    if (lineBytes > this.#max) return this.#fail(lineBytes);
     // The stream decoder keeps a character split at the end for the next call.
     if (STREAM_DECODE_IS_FAST) this.#pendingText += this.#decoder.decode(bytes, STREAM);
     // A copy: the source may reuse its buffer.
@@ -174,13 +203,9 @@ class SplitterTransformer<O extends string | string[]> implements Transformer<Ui
     this.#pendingLastByte = lastByte;
   }
 
-  /** Emits the lines of the pending bytes plus `chunk[0, end)` (which ends before a `\n`). */
-  #emit(chunk: Uint8Array, end: number, controller: TransformStreamDefaultController<O>): void {
-    const batch: string[] | undefined = this.#batch ? [] : undefined;
-    const out = (line: string): void => {
-      if (batch !== undefined) batch.push(line);
-      else controller.enqueue(line as O);
-    };
+  /** Appends to `out` the lines of the pending bytes plus `chunk[0, end)` (which ends before a
+   * `\n`). */
+  #emit(chunk: Uint8Array, end: number, out: string[]): void {
     if (STREAM_DECODE_IS_FAST) {
       // Decoded through the `\n`, so a truncated character before it becomes U+FFFD there: every
       // line of `text` ends with `\n`. The pending text joins only the first line (joining the
@@ -190,21 +215,20 @@ class SplitterTransformer<O extends string | string[]> implements Transformer<Ui
       let nl: number;
       if (this.#pendingBytes > 0) {
         nl = text.indexOf("\n");
-        out(stripCR(this.#takePendingText() + text.slice(0, nl)));
+        out.push(stripCR(this.#takePendingText() + text.slice(0, nl)));
         start = nl + 1;
       }
       while ((nl = text.indexOf("\n", start)) !== -1) {
-        out(cutCR(text, start, nl));
+        out.push(cutCR(text, start, nl));
         start = nl + 1;
       }
-      if (batch !== undefined) controller.enqueue(batch as O);
       return;
     }
     let from = 0;
     if (this.#pendingBytes > 0) {
       // Only the line that straddles the chunks is assembled from bytes; the rest is decoded in place.
       from = chunk.indexOf(LF);
-      out(stripCR(this.#decoder.decode(this.#takePending(from, chunk))));
+      out.push(stripCR(this.#decoder.decode(this.#takePending(from, chunk))));
       from++;
     }
     if (from <= end) {
@@ -213,12 +237,11 @@ class SplitterTransformer<O extends string | string[]> implements Transformer<Ui
       let start = 0;
       let nl: number;
       while ((nl = text.indexOf("\n", start)) !== -1) {
-        out(cutCR(text, start, nl));
+        out.push(cutCR(text, start, nl));
         start = nl + 1;
       }
-      out(cutCR(text, start, text.length));
+      out.push(cutCR(text, start, text.length));
     }
-    if (batch !== undefined) controller.enqueue(batch as O);
   }
 
   /** The first line of `pending + chunk[0, last]` over the cap: its start in `chunk`, its size. */
@@ -263,11 +286,40 @@ class SplitterTransformer<O extends string | string[]> implements Transformer<Ui
     return text;
   }
 
-  #fail(bytes: number, controller: TransformStreamDefaultController<O>): void {
+  #fail(bytes: number): void {
     this.#parts = [];
     this.#pendingText = "";
     this.#pendingBytes = 0;
-    controller.error(new LineTooLongError(this.#max, bytes));
+    this.#failure = new LineTooLongError(this.#max, bytes);
+  }
+}
+
+/** A {@linkcode LineFramer} as a transformer (a separate object: `start` runs before `#fields`). */
+class SplitterTransformer<O extends string | string[]> implements Transformer<Uint8Array, O> {
+  readonly #framer: LineFramer;
+  /** Enqueue one `string[]` per chunk instead of one `string` per line. */
+  readonly #batch: boolean;
+
+  constructor(maxLineBytes: number, batch: boolean) {
+    this.#framer = new LineFramer({ maxLineBytes });
+    this.#batch = batch;
+  }
+
+  transform(chunk: Uint8Array, controller: TransformStreamDefaultController<O>): void {
+    this.#out(this.#framer.push(chunk), controller);
+  }
+
+  flush(controller: TransformStreamDefaultController<O>): void {
+    this.#out(this.#framer.end(), controller);
+  }
+
+  #out(lines: string[], controller: TransformStreamDefaultController<O>): void {
+    if (lines.length > 0) {
+      if (this.#batch) controller.enqueue(lines as O);
+      else for (const line of lines) controller.enqueue(line as O);
+    }
+    const failure = this.#framer.failure;
+    if (failure !== undefined) controller.error(failure);
   }
 }
 

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import FakeTimers from "@sinonjs/fake-timers";
 import {
+  HeartbeatTimer,
   HeartbeatWatchdog,
   resolveHeartbeatWatchdogOptions,
   stallTimeoutFor,
@@ -153,5 +154,83 @@ describe("HeartbeatWatchdog", () => {
     nowMs = 1_900;
     await clock.tickAsync(900);
     await stalled;
+  });
+});
+
+describe("HeartbeatTimer", () => {
+  let clock: ReturnType<typeof FakeTimers.install>;
+  beforeEach(() => {
+    clock = FakeTimers.install({
+      toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"],
+    });
+  });
+  afterEach(() => clock.uninstall());
+
+  it("HeartbeatTimer calls onStall once after timeoutMs of silence, then holds no timer", async () => {
+    const stalls: StallError[] = [];
+    new HeartbeatTimer((e) => stalls.push(e), { timeoutMs: 1_000 });
+    await clock.tickAsync(999);
+    assert.equal(stalls.length, 0);
+    await clock.tickAsync(1);
+    assert.equal(stalls.length, 1);
+    assert.ok(stalls[0] instanceof StallError);
+    assert.equal(stalls[0].silentMs, 1_000);
+    assert.equal(stalls[0].timeoutMs, 1_000);
+    await clock.tickAsync(10_000);
+    assert.equal(stalls.length, 1);
+    assert.equal(clock.countTimers(), 0);
+  });
+
+  it("HeartbeatTimer touch() restarts the silence count without a timer per touch", async () => {
+    const stalls: StallError[] = [];
+    const timer = new HeartbeatTimer((e) => stalls.push(e), { timeoutMs: 1_000 });
+    for (let i = 0; i < 5; i++) {
+      await clock.tickAsync(900);
+      timer.touch();
+      assert.equal(clock.countTimers(), 1);
+    }
+    assert.equal(stalls.length, 0);
+    await clock.tickAsync(1_000);
+    assert.equal(stalls.length, 1);
+  });
+
+  it("HeartbeatTimer touch(atMs) records the given time of the injected clock", async () => {
+    let nowMs = 0;
+    const stalls: StallError[] = [];
+    const timer = new HeartbeatTimer((e) => stalls.push(e), { timeoutMs: 1_000, now: () => nowMs });
+    timer.touch(600);
+    nowMs = 1_000;
+    await clock.tickAsync(1_000);
+    assert.equal(stalls.length, 0, "re-armed for the 600 ms left");
+    nowMs = 1_600;
+    await clock.tickAsync(600);
+    assert.equal(stalls[0]?.silentMs, 1_000);
+  });
+
+  it("HeartbeatTimer stop() clears the timer for good", async () => {
+    const stalls: StallError[] = [];
+    const timer = new HeartbeatTimer((e) => stalls.push(e), { timeoutMs: 1_000 });
+    timer.stop();
+    timer.stop();
+    assert.equal(clock.countTimers(), 0);
+    await clock.tickAsync(5_000);
+    assert.equal(stalls.length, 0);
+  });
+
+  it("HeartbeatTimer validates onStall and its options, naming the class", () => {
+    assert.throws(
+      () => new HeartbeatTimer(undefined as unknown as () => void),
+      {
+        name: "TypeError",
+        message: "Cannot construct HeartbeatTimer as 'onStall' must be a function: current " +
+          "value is undefined",
+      },
+    );
+    assert.throws(() => new HeartbeatTimer(() => {}, { timeoutMs: 0 }), {
+      name: "RangeError",
+      message: "Cannot construct HeartbeatTimer as 'timeoutMs' must be a positive integer: " +
+        "current value is 0",
+    });
+    assert.equal(clock.countTimers(), 0);
   });
 });

@@ -2,6 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
   LineBatchSplitter,
+  LineFramer,
   LineSplitter,
   type LineSplitterOptions,
   resolveLineSplitterOptions,
@@ -15,7 +16,7 @@ const encode = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 /** One splitter under test, seen as a flat list of lines. */
 interface Flavour {
-  readonly name: "LineSplitter" | "LineBatchSplitter";
+  readonly name: "LineSplitter" | "LineBatchSplitter" | "LineFramer";
   readonly create: (options?: LineSplitterOptions) => TransformStream<Uint8Array, unknown>;
   /** The lines of one enqueued value. */
   readonly linesOf: (value: unknown) => readonly string[];
@@ -34,6 +35,23 @@ const FLAVOURS: readonly Flavour[] = [
       assert.ok(Array.isArray(value) && value.length > 0, "a batch is a non-empty array");
       return value as string[];
     },
+  },
+  {
+    // The framer without a stream, driven here by a minimal adapter (as run_attempt drives it):
+    // push per chunk, end at close, error once `failure` is set.
+    name: "LineFramer",
+    create: (options) => {
+      const framer = new LineFramer(options);
+      const out = (lines: string[], c: TransformStreamDefaultController<string[]>): void => {
+        if (lines.length > 0) c.enqueue(lines);
+        if (framer.failure !== undefined) c.error(framer.failure);
+      };
+      return new TransformStream<Uint8Array, string[]>({
+        transform: (chunk, c) => out(framer.push(chunk), c),
+        flush: (c) => out(framer.end(), c),
+      });
+    },
+    linesOf: (value) => value as string[],
   },
 ];
 
@@ -227,5 +245,36 @@ describe("LineBatchSplitter batches", () => {
     })().catch((e: unknown) => e);
     assert.ok(error instanceof LineTooLongError);
     assert.deepEqual(seen, [["a", "b"]]);
+  });
+});
+
+describe("LineFramer", () => {
+  it("LineFramer returns the lines each chunk ends ([] for none) and the last line at end", () => {
+    const framer = new LineFramer();
+    assert.deepEqual(framer.push(encode("a\r\nb")), ["a"]);
+    assert.deepEqual(framer.push(encode("c")), []);
+    assert.deepEqual(framer.push(encode("\n\r\nd\n")), ["bc", "", "d"]);
+    assert.deepEqual(framer.push(encode("e\r")), []);
+    assert.deepEqual(framer.end(), ["e"]);
+    assert.equal(framer.failure, undefined);
+  });
+
+  it("LineFramer returns the lines before an oversized line, sets failure, then takes nothing", () => {
+    const framer = new LineFramer({ maxLineBytes: 10 });
+    assert.deepEqual(framer.push(encode(`a\nb\n${"x".repeat(20)}\nc\n`)), ["a", "b"]);
+    assert.ok(framer.failure instanceof LineTooLongError);
+    assert.equal(framer.failure.maxLineBytes, 10);
+    assert.deepEqual(framer.push(encode("d\n")), []);
+    assert.deepEqual(framer.end(), []);
+  });
+
+  it("LineFramer sets failure when a held line without a newline grows over the cap", () => {
+    const framer = new LineFramer({ maxLineBytes: 8 });
+    // Read through a call: an assertion on the getter would narrow it for the rest of the test.
+    const failure = (): LineTooLongError | undefined => framer.failure;
+    assert.deepEqual(framer.push(encode("ok\nxxxxx")), ["ok"]);
+    assert.equal(failure(), undefined, "5 bytes held, under the cap");
+    assert.deepEqual(framer.push(encode("yyyy")), []);
+    assert.ok(failure() instanceof LineTooLongError);
   });
 });

@@ -428,7 +428,10 @@ describe("loss: the collector against the simulator", () => {
       const posts = text.slice(0, -1).split("\n").map((line) => classifyLine(line) as PostMessage);
       assertExactlyOnce(posts, publishedIds(sim, since, until));
       const attempts = streamAttempts(sim);
-      assert.equal(attempts.at(-1)?.query.backfill_minutes, "1", "the restart replayed a margin");
+      // 20 s down plus the 30 s margin: 1 minute, or 2 when the killed run's real file writes
+      // (and so its watermark) lagged behind fake time on a loaded machine.
+      const minutes = Number(attempts.at(-1)?.query.backfill_minutes);
+      assert.ok(minutes === 1 || minutes === 2, `the restart replayed a margin (${minutes} min)`);
       const dedup = b.collector.status().dedup;
       assert.ok((dedup.duplicatesBySource.backfill ?? 0) > 0, "replayed copies were dropped");
       assert.equal(dedup.duplicatesBySource.restart, undefined, "seeding counts no duplicate");
