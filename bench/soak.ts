@@ -485,8 +485,8 @@ async function parent(): Promise<void> {
       const times = lostIds.map((id) => Number((BigInt(id) >> 22n) + 1288834974657n));
       const iso = (ms: number): string => new Date(ms).toISOString();
       log(
-        `lost ${lostIds.length}: published ${iso(Math.min(...times))} .. ${
-          iso(Math.max(...times))
+        `lost ${lostIds.length}: published ${iso(times.reduce((a, b) => Math.min(a, b)))} .. ${
+          iso(times.reduce((a, b) => Math.max(a, b)))
         } (window from ${iso(t0)})`,
       );
     }
