@@ -47,7 +47,9 @@ interface DenoLike {
 
 /** The little of `Bun` used here. */
 interface BunLike {
-  serve(options: { port: number; hostname: string; fetch: FetchHandler }): {
+  serve(
+    options: { port: number; hostname: string; idleTimeout: number; fetch: FetchHandler },
+  ): {
     readonly port: number;
     readonly hostname: string;
     stop(closeActiveConnections?: boolean): Promise<void> | void;
@@ -174,7 +176,9 @@ async function startDeno(
 }
 
 function startBun(bun: BunLike, handler: FetchHandler, port: number, hostname: string): Started {
-  const server = bun.serve({ port, hostname, fetch: (req) => handler(req) });
+  // idleTimeout 0: Bun would otherwise cut a response after 10 s without a byte, and a stream
+  // may be silent longer than that on purpose (a simulated stall, or heartbeats every 20 s).
+  const server = bun.serve({ port, hostname, idleTimeout: 0, fetch: (req) => handler(req) });
   return {
     runtime: "bun",
     port: server.port,
