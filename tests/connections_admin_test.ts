@@ -2,25 +2,11 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { endConnections, listConnections } from "../src/collector/connections_admin.ts";
 import { HttpError } from "../src/errors/http_error.ts";
-import { createSimulator, type Simulator } from "../src/simulator/mod.ts";
-import { installClock, open, type TestClock } from "./helpers/simulator_harness.ts";
+
+import { installClock, open, withSim } from "./helpers/simulator_harness.ts";
 
 const STREAM = "https://api.x.com/2/tweets/sample/stream?tweet.fields=created_at";
 const AUTH = { bearer: "test-token" } as const;
-
-async function withSim(
-  options: Parameters<typeof createSimulator>[0],
-  body: (sim: Simulator, clock: TestClock) => Promise<void>,
-): Promise<void> {
-  const clock = installClock();
-  const sim = createSimulator({ postsPerSecond: 0, complianceEventsPerSecond: 0, ...options });
-  try {
-    await body(sim, clock);
-  } finally {
-    sim.close();
-    clock.uninstall();
-  }
-}
 
 describe("connections admin against the simulator", () => {
   it("listConnections shows two open connections; endConnections ends one and the simulator closes it", async () => {

@@ -1,34 +1,19 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { createSimulator, type Simulator } from "../src/simulator/mod.ts";
+import type { Simulator } from "../src/simulator/mod.ts";
 import {
   BodyReader,
   call,
   callJson,
-  installClock,
   open,
   PT_HEADERS,
   PT_URL,
-  type TestClock,
+  withSim,
 } from "./helpers/simulator_harness.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = Record<string, any>;
 const SAMPLE = "/2/tweets/sample/stream";
-
-async function withSim(
-  options: Parameters<typeof createSimulator>[0],
-  body: (sim: Simulator, clock: TestClock) => Promise<void>,
-) {
-  const clock = installClock();
-  const sim = createSimulator({ postsPerSecond: 0, complianceEventsPerSecond: 0, ...options });
-  try {
-    await body(sim, clock);
-  } finally {
-    sim.close();
-    clock.uninstall();
-  }
-}
 
 describe("simulator faults", () => {
   it("operational-disconnect sends the problem line after the line in progress, then ends cleanly", async () => {

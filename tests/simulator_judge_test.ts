@@ -1,24 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { createSimulator, type Simulator } from "../src/simulator/mod.ts";
+import type { Simulator } from "../src/simulator/mod.ts";
 import { startCurveClient } from "./helpers/simulator_curve_client.ts";
-import { BodyReader, call, installClock, type TestClock } from "./helpers/simulator_harness.ts";
+import { BodyReader, call, withSim } from "./helpers/simulator_harness.ts";
 
 const SAMPLE = "/2/tweets/sample/stream";
-
-async function withSim(
-  options: Parameters<typeof createSimulator>[0],
-  body: (sim: Simulator, clock: TestClock) => Promise<void>,
-) {
-  const clock = installClock();
-  const sim = createSimulator({ postsPerSecond: 0, complianceEventsPerSecond: 0, ...options });
-  try {
-    await body(sim, clock);
-  } finally {
-    sim.close();
-    clock.uninstall();
-  }
-}
 
 /** One connect attempt by a test client; a 200 is read in the background. */
 async function attempt(

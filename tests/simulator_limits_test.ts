@@ -1,31 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { createSimulator, type Simulator } from "../src/simulator/mod.ts";
-import {
-  call,
-  installClock,
-  open,
-  PT_HEADERS,
-  PT_URL,
-  type TestClock,
-} from "./helpers/simulator_harness.ts";
+
+import { call, open, PT_HEADERS, PT_URL, withSim } from "./helpers/simulator_harness.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = Record<string, any>;
-
-async function withSim(
-  options: Parameters<typeof createSimulator>[0],
-  body: (sim: Simulator, clock: TestClock) => Promise<void>,
-) {
-  const clock = installClock();
-  const sim = createSimulator({ postsPerSecond: 0, complianceEventsPerSecond: 0, ...options });
-  try {
-    await body(sim, clock);
-  } finally {
-    sim.close();
-    clock.uninstall();
-  }
-}
 
 describe("simulator limits", () => {
   it("the 51st connect in 15 minutes gets X's 429 with rate-limit headers, and each 429 extends the lock-out", async () => {

@@ -5,24 +5,9 @@ import {
   namedScenario,
   parseScenario,
   SCENARIO_NAMES,
-  type Simulator,
   validateScenario,
 } from "../src/simulator/mod.ts";
-import { call, callJson, installClock, open, type TestClock } from "./helpers/simulator_harness.ts";
-
-async function withSim(
-  options: Parameters<typeof createSimulator>[0],
-  body: (sim: Simulator, clock: TestClock) => Promise<void>,
-) {
-  const clock = installClock();
-  const sim = createSimulator({ postsPerSecond: 0, complianceEventsPerSecond: 0, ...options });
-  try {
-    await body(sim, clock);
-  } finally {
-    sim.close();
-    clock.uninstall();
-  }
-}
+import { call, callJson, open, withSim } from "./helpers/simulator_harness.ts";
 
 describe("simulator scenarios", () => {
   it("parseScenario reads the JSON format", () => {

@@ -1,33 +1,18 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { createSimulator, type Simulator } from "../src/simulator/mod.ts";
+
 import {
   addRules,
   type BodyReader,
   call,
-  installClock,
   open,
   PT_HEADERS,
   PT_URL,
-  type TestClock,
+  withSim,
 } from "./helpers/simulator_harness.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = Record<string, any>;
-
-async function withSim(
-  options: Parameters<typeof createSimulator>[0],
-  body: (sim: Simulator, clock: TestClock) => Promise<void>,
-) {
-  const clock = installClock();
-  const sim = createSimulator({ postsPerSecond: 0, complianceEventsPerSecond: 0, ...options });
-  try {
-    await body(sim, clock);
-  } finally {
-    sim.close();
-    clock.uninstall();
-  }
-}
 
 describe("simulator streams", () => {
   it("v2 filtered stream sends \\r\\n-terminated posts with matching_rules and a heartbeat at 20 s", async () => {

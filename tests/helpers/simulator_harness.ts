@@ -3,7 +3,7 @@
  * collects chunks in the background while the test advances time.
  */
 import FakeTimers from "@sinonjs/fake-timers";
-import type { Simulator } from "../../src/simulator/mod.ts";
+import { createSimulator, type Simulator } from "../../src/simulator/mod.ts";
 
 /** 2025-01-01T00:00:00Z: a fixed start so ids and times reproduce. */
 export const START_MS = Date.UTC(2025, 0, 1);
@@ -143,5 +143,21 @@ export async function addRules(sim: Simulator, ...values: string[]): Promise<voi
   });
   if (response.status !== 201) {
     throw new Error(`rules: ${response.status} ${await response.text()}`);
+  }
+}
+
+/** Runs `body` with a quiet simulator (no publishing, no compliance events unless `options`
+ * say so) on a fake clock; closes both afterwards, whatever happens. */
+export async function withSim(
+  options: Parameters<typeof createSimulator>[0],
+  body: (sim: Simulator, clock: TestClock) => Promise<void>,
+): Promise<void> {
+  const clock = installClock();
+  const sim = createSimulator({ postsPerSecond: 0, complianceEventsPerSecond: 0, ...options });
+  try {
+    await body(sim, clock);
+  } finally {
+    sim.close();
+    clock.uninstall();
   }
 }
