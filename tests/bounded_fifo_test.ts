@@ -133,6 +133,28 @@ describe("BoundedFifo", () => {
     assert.ok(fifo.stats().peakDepth <= 8);
   });
 
+  it("BoundedFifo whenBelow waits until depth and bytes are under the limits, or it closes", async () => {
+    const fifo = new BoundedFifo<string>({ maxItems: 10, maxBytes: 100, sizeOf: (s) => s.length });
+    for (const item of ["a".repeat(30), "b", "c", "d"]) fifo.offer(item);
+    assert.equal(fifo.maxItems, 10);
+    assert.equal(fifo.maxBytes, 100);
+    let below = false;
+    void fifo.whenBelow(3, 20).then(() => below = true);
+    await Promise.resolve();
+    fifo.tryTake(); // 3 items, 3 bytes: not fewer than 3 items yet
+    await Promise.resolve();
+    assert.equal(below, false);
+    fifo.tryTake();
+    await Promise.resolve();
+    assert.equal(below, true, "2 items and 2 bytes");
+    let closed = false;
+    void fifo.whenBelow(1).then(() => closed = true);
+    fifo.close();
+    await Promise.resolve();
+    assert.equal(closed, true, "closing releases the waiter");
+    assert.equal(await Promise.race([fifo.whenBelow(0), "pending"]), undefined);
+  });
+
   it("BoundedFifo take resolves waiting consumers in order, with items in order", async () => {
     const fifo = new BoundedFifo<string>();
     const first = fifo.take();

@@ -82,6 +82,38 @@ describe("DedupWindow", () => {
     assert.equal(dedup.stats().evicted, 199_000);
   });
 
+  it("DedupWindow forgets an id on request, and its old place never evicts it when seen again", () => {
+    const c = clock();
+    const dedup = new DedupWindow({ maxEntries: 3, maxAgeMs: 60_000, now: c.now });
+    dedup.seen("a");
+    c.advance(30_000);
+    assert.equal(dedup.forget("a"), true);
+    assert.equal(dedup.forget("a"), false, "already forgotten");
+    assert.equal(dedup.has("a"), false);
+    assert.equal(dedup.seen("a", "recovery"), false, "a first copy again");
+    c.advance(30_000); // a's first place is 60 s old now; its new place is 30 s old
+    assert.equal(dedup.seen("a", "connection-1"), true, "a is still remembered");
+    dedup.seen("b");
+    dedup.seen("c");
+    assert.equal(dedup.size, 3);
+    dedup.seen("d"); // full: the oldest live id (a, at its new place) goes
+    assert.equal(dedup.size, 3, "never more than maxEntries, stale places skipped");
+    assert.deepEqual(["a", "b", "c", "d"].map((id) => dedup.has(id)), [false, true, true, true]);
+    assert.equal(dedup.stats().evicted, 1, "a forgotten id is not counted as evicted");
+  });
+
+  it("DedupWindow keeps ids across its compaction after forgetting many", () => {
+    const dedup = new DedupWindow({ maxEntries: 3000 });
+    for (let i = 0; i < 2000; i++) dedup.seen(`x${i}`);
+    for (let i = 0; i < 2000; i++) dedup.forget(`x${i}`);
+    for (let i = 0; i < 2000; i++) dedup.seen(`x${i}`);
+    for (let i = 0; i < 2000; i++) dedup.seen(`y${i}`); // evicts 1000 x at their new places
+    assert.equal(dedup.size, 3000);
+    assert.equal(dedup.has("x999"), false);
+    assert.equal(dedup.has("x1000"), true);
+    assert.equal(dedup.has("y1999"), true);
+  });
+
   it("DedupWindow refuses invalid options with the std message grammar", () => {
     assert.throws(() => new DedupWindow({ maxEntries: 0 }), {
       name: "RangeError",
@@ -114,6 +146,14 @@ describe("MemoryDedupStore", () => {
     assert.equal(await store.claim("9", "connection-1"), false);
     assert.equal(store.window, window);
     assert.deepEqual(window.stats().duplicatesBySource, { "connection-1": 1 });
+  });
+
+  it("MemoryDedupStore release lets the next claim of the id win", () => {
+    const store = new MemoryDedupStore();
+    assert.equal(store.claim("7", "connection-0"), true);
+    store.release("7");
+    assert.equal(store.claim("7", "recovery"), true);
+    assert.equal(store.claim("7", "connection-1"), false);
   });
 
   it("MemoryDedupStore builds its own window from options", () => {

@@ -178,6 +178,55 @@ describe("PostPipeline with a failing sink", () => {
     assert.equal(clock.countTimers(), 0);
   });
 
+  it("releases the shared store's claim of every post it gave up, so another collector writes them", async () => {
+    // Two collectors share one store: the first claims posts its sink then never takes.
+    const shared = new MemoryDedupStore();
+    const released: string[] = [];
+    const store = {
+      claim: (id: string, source: string) => shared.claim(id, source),
+      release: (id: string) => {
+        released.push(id);
+        shared.release(id);
+      },
+    };
+    const flaky = new FlakySink((attempt) => attempt > 1);
+    const { pipeline } = pipelineWith([flaky], {
+      store,
+      sinkRetry: { drainTimeoutMs: 1_000 },
+      onUnwritten: () => {},
+    });
+    const items = [1, 2, 3].map(queued);
+    for (const item of items) pipeline.deliver(item);
+    await drainWithin(pipeline);
+    const ids = items.map((i) => i.post.id ?? "");
+    assert.deepEqual(flaky.ids(), ids.slice(0, 1));
+    assert.deepEqual(released, ids.slice(1), "every claim given up, and no other, is released");
+
+    const other = new MemoryPostSink();
+    const second = pipelineWith([other], { store }).pipeline;
+    for (const item of items) second.deliver({ ...item, source: "connection-1" });
+    await drainWithin(second);
+    assert.deepEqual(other.ids(), ids.slice(1), "the other collector writes what the first lost");
+  });
+
+  it("reports a failing release to onError and still closes", async () => {
+    const errors: unknown[] = [];
+    const store = {
+      claim: () => true,
+      release: () => Promise.reject(new Error("redis down")),
+    };
+    const flaky = new FlakySink(() => true);
+    const { pipeline } = pipelineWith([flaky], {
+      store,
+      sinkRetry: { drainTimeoutMs: 1_000 },
+      onError: (error) => void errors.push(error),
+      onUnwritten: () => {},
+    });
+    pipeline.deliver(queued(1));
+    await drainWithin(pipeline);
+    assert.deepEqual(errors.map((e) => (e as Error).message), ["redis down"]);
+  });
+
   it("gives up a write that never settles when closing runs out of time", async () => {
     const hung = new MemoryPostSink();
     hung.write = () => new Promise<void>(() => {});

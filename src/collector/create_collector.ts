@@ -26,7 +26,7 @@ import type {
 import { isFullBuffer, isSuddenStop } from "./disconnect_kinds.ts";
 import { GapResponder } from "./gap_responder.ts";
 import { PartitionWatermarks } from "./partition_watermarks.ts";
-import { PostPipeline } from "./post_pipeline.ts";
+import { PostPipeline, RECOVERY_SOURCE } from "./post_pipeline.ts";
 import { RecoveryJobs } from "./recovery_jobs.ts";
 import { RecentlyWritten } from "./recovery_margin.ts";
 import { runRecovery } from "./recovery_runner.ts";
@@ -187,7 +187,7 @@ export function createCollector(options: CollectorOptions): Collector {
       }
     },
     onWritten: (item) => {
-      if (item.source !== "recovery") {
+      if (item.source !== RECOVERY_SOURCE) {
         watermarks.observe(item.partition, item.receivedAtMs, {
           id: item.post.id,
           createdAt: item.post.createdAt,
@@ -270,7 +270,7 @@ export function createCollector(options: CollectorOptions): Collector {
             recovered++;
             return pipeline.deliver({
               post,
-              source: "recovery",
+              source: RECOVERY_SOURCE,
               partition: job.partition,
               receivedAtMs: now(),
               written: job.written,

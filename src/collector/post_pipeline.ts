@@ -15,7 +15,11 @@ import type { PostMessage } from "../messages.ts";
 import type { MeterVerdict } from "../meter/post_meter.ts";
 import { BoundedFifo, type BoundedFifoOptions, type FifoStats } from "../queue/bounded_fifo.ts";
 import type { PostSink } from "../sinks/post_sink.ts";
+import { withoutParsedJson } from "./lazy_post.ts";
 import { resolveSinkRetryOptions, sinkRetryDelayMs, type SinkRetryOptions } from "./sink_retry.ts";
+
+/** The `source` of posts read from a Recovery stream: they may fill only half the queue. */
+export const RECOVERY_SOURCE = "recovery";
 
 /** A post on its way from a reader to the sinks. */
 export interface QueuedPost {
@@ -156,12 +160,26 @@ export class PostPipeline {
     this.#consumer = this.#consume();
   }
 
-  /** Queues `item`; under `"block"` with a full queue, returns a promise that settles once it is
-   * queued (the reader waits, and X's buffer fills instead). */
+  /** Queues `item` (its post without the parsed tree: sinks that read `json` parse it again);
+   * under `"block"` with a full queue, returns a promise that settles once it is
+   * queued (the reader waits, and X's buffer fills instead). A Recovery's post (source
+   * {@linkcode RECOVERY_SOURCE}) waits while the queue is half full, whatever the policy. */
   deliver(item: QueuedPost): void | Promise<void> {
-    const result = this.#fifo.offer(item);
+    // The queue holds lines, not parsed trees (see lazy_post.ts): a full queue of parsed posts
+    // lives long enough to be promoted, and a Recovery burst then grows the heap by hundreds of MB.
+    const queued: QueuedPost = { ...item, post: withoutParsedJson(item.post) };
+    const fifo = this.#fifo;
+    // A Recovery replays as fast as it is read: it may fill half the queue, never more, so a
+    // burst never blocks the live connections (X would drop them as slow readers).
+    if (
+      item.source === RECOVERY_SOURCE &&
+      (fifo.depth >= fifo.maxItems / 2 || fifo.bytes >= fifo.maxBytes / 2)
+    ) {
+      return fifo.whenBelow(fifo.maxItems / 2, fifo.maxBytes / 2).then(() => this.deliver(item));
+    }
+    const result = fifo.offer(queued);
     if (result !== "full") return;
-    return this.#offerWhenWritable(item);
+    return this.#offerWhenWritable(queued);
   }
 
   /** Whether everything queued has been written (never again once a post was given up). */
@@ -270,6 +288,9 @@ export class PostPipeline {
     }
     if (!everySink) {
       this.#firstUnwritten ??= item;
+      // Its claim must not keep a later delivery (a restart's Recovery, a collector sharing the
+      // store) from writing it.
+      if (id !== undefined) await this.#release(id, item);
       return;
     }
     this.#written++;
@@ -279,6 +300,17 @@ export class PostPipeline {
     }
     // Past a post given up, the watermark must not move (a restart re-plans from before it).
     if (this.#firstUnwritten === undefined) o.onWritten(item);
+  }
+
+  /** Undoes the store's claim of a post given up; a failure goes to `onError`. */
+  async #release(id: string, item: QueuedPost): Promise<void> {
+    const store = this.#options.store;
+    if (store.release === undefined) return;
+    try {
+      await store.release(id);
+    } catch (error) {
+      this.#call(() => this.#options.onError(error, item), item);
+    }
   }
 
   /** Writes `item` to sink `index`, retrying until it takes it; `false` once given up. */

@@ -83,12 +83,15 @@ export class DedupWindow {
   readonly #maxEntries: number;
   readonly #maxAgeMs: number;
   readonly #now: () => number;
-  /** The ids remembered, for O(1) look-up. */
-  readonly #ids = new Set<string>();
+  /** The ids remembered, for O(1) look-up, each with its place in `#order` (counted from the
+   * first id ever added, so an id forgotten and seen again is not evicted by its old place). */
+  readonly #ids = new Map<string, number>();
   /** The same ids, oldest first from `#head`, with when each was first seen. */
   #order: string[] = [];
   #firstSeenMs: number[] = [];
   #head = 0;
+  /** How many places were cut off the front of `#order` (compaction). */
+  #base = 0;
   readonly #duplicatesBySource = new Map<string, number>();
   #duplicates = 0;
   #evicted = 0;
@@ -113,8 +116,8 @@ export class DedupWindow {
       this.#duplicatesBySource.set(source, (this.#duplicatesBySource.get(source) ?? 0) + 1);
       return true;
     }
-    if (this.#ids.size >= this.#maxEntries) this.#dropOldest();
-    this.#ids.add(id);
+    while (this.#ids.size >= this.#maxEntries) this.#dropOldest();
+    this.#ids.set(id, this.#base + this.#order.length);
     this.#order.push(id);
     this.#firstSeenMs.push(nowMs);
     return false;
@@ -124,6 +127,15 @@ export class DedupWindow {
   has(id: string): boolean {
     this.#expire(this.#now());
     return this.#ids.has(id);
+  }
+
+  /**
+   * Forgets `id`, as if it had never been seen: its next delivery is a first one. For a post that
+   * was claimed but could not be written (closing gave a sink up), so that a later delivery of
+   * it (a Recovery after a restart) is written. Returns whether `id` was remembered.
+   */
+  forget(id: string): boolean {
+    return this.#ids.delete(id);
   }
 
   /** Ids remembered now (never more than `maxEntries`). */
@@ -152,11 +164,17 @@ export class DedupWindow {
   // Not Map insertion order: evicting from the head of a Map leaves holes that every new iterator
   // must skip until the table is rebuilt (measured: 60-130 us per insert at 200k entries).
   #dropOldest(): void {
-    this.#ids.delete(this.#order[this.#head++]);
-    this.#evicted++;
+    const place = this.#base + this.#head;
+    const id = this.#order[this.#head++];
+    // Not when the id was forgotten (and maybe seen again since, at a newer place).
+    if (this.#ids.get(id) === place) {
+      this.#ids.delete(id);
+      this.#evicted++;
+    }
     if (this.#head >= 1024 && this.#head * 2 >= this.#order.length) {
       this.#order = this.#order.slice(this.#head);
       this.#firstSeenMs = this.#firstSeenMs.slice(this.#head);
+      this.#base += this.#head;
       this.#head = 0;
     }
   }
@@ -185,6 +203,13 @@ export class DedupWindow {
 export interface DedupStore {
   /** `true`: first claim of `id`, deliver it; `false`: a duplicate. */
   claim(id: string, source: string): Promise<boolean> | boolean;
+  /**
+   * Undoes a claim whose post was not written after all (closing gave a failing sink up), so
+   * that the next delivery of `id` (by this process after a restart, or by another collector
+   * sharing the store) is a first one. Without it, a shared store would keep such a post from
+   * ever being written.
+   */
+  release?(id: string): Promise<void> | void;
 }
 
 /**
@@ -214,5 +239,10 @@ export class MemoryDedupStore implements DedupStore {
   /** `true` the first time `id` is claimed, `false` for a duplicate (counted under `source`). */
   claim(id: string, source: string): boolean {
     return !this.window.seen(id, source);
+  }
+
+  /** Forgets `id` (see {@linkcode DedupStore.release}). */
+  release(id: string): void {
+    this.window.forget(id);
   }
 }

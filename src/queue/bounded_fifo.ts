@@ -150,6 +150,8 @@ export class BoundedFifo<T> implements AsyncIterable<T> {
   #closed = false;
   #takers: ((item: T | undefined) => void)[] = [];
   #writable: { promise: Promise<void>; resolve: () => void } | undefined;
+  /** Waiters of `whenBelow`, each with its limits. */
+  #belowWaiters: { items: number; bytes: number; resolve: () => void }[] = [];
   #refusedSize = 0;
   #warnedBlocked = false;
   #readable: ReadableStream<T> | undefined;
@@ -174,6 +176,16 @@ export class BoundedFifo<T> implements AsyncIterable<T> {
   /** Bytes held now, as measured by `sizeOf`. */
   get bytes(): number {
     return this.#bytes;
+  }
+
+  /** The most items held (the `maxItems` option). */
+  get maxItems(): number {
+    return this.#options.maxItems;
+  }
+
+  /** The most bytes held (the `maxBytes` option; `Infinity` when unbounded). */
+  get maxBytes(): number {
+    return this.#options.maxBytes;
   }
 
   /** Whether `close()` was called. */
@@ -241,6 +253,16 @@ export class BoundedFifo<T> implements AsyncIterable<T> {
     return this.#writable.promise;
   }
 
+  /**
+   * Resolves once fewer than `items` items and fewer than `bytes` bytes are held, or when the
+   * queue closes. For a producer that must leave room for others: a bulk replay (a Recovery)
+   * waits for the queue to fall below half, so that live readers never find it full.
+   */
+  whenBelow(items: number, bytes = Infinity): Promise<void> {
+    if (this.#closed || (this.#depth < items && this.#bytes < bytes)) return Promise.resolve();
+    return new Promise((resolve) => this.#belowWaiters.push({ items, bytes, resolve }));
+  }
+
   /** The oldest item, at once, or `undefined` when empty. */
   tryTake(): T | undefined {
     if (this.#depth === 0) return undefined;
@@ -260,6 +282,7 @@ export class BoundedFifo<T> implements AsyncIterable<T> {
     this.#closed = true;
     for (const taker of this.#takers.splice(0)) taker(undefined);
     this.#wakeWriter();
+    this.#wakeBelow();
   }
 
   /**
@@ -325,7 +348,18 @@ export class BoundedFifo<T> implements AsyncIterable<T> {
     this.#head = (head + 1) & (this.#items.length - 1);
     this.#depth--;
     if (this.#writable && this.#fits(this.#refusedSize)) this.#wakeWriter();
+    if (this.#belowWaiters.length > 0) this.#wakeBelow();
     return item;
+  }
+
+  #wakeBelow(): void {
+    const waiting = this.#belowWaiters;
+    this.#belowWaiters = [];
+    for (const waiter of waiting) {
+      if (this.#closed || (this.#depth < waiter.items && this.#bytes < waiter.bytes)) {
+        waiter.resolve();
+      } else this.#belowWaiters.push(waiter);
+    }
   }
 
   #grow(capacity: number): void {

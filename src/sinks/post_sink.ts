@@ -21,7 +21,9 @@ export interface SinkPosition {
 
 /** A consumer of posts. `write` is called by one consumer at a time, in order. */
 export interface PostSink {
-  /** Writes one post; the line is written exactly as received, followed by `\n`. */
+  /** Writes one post; the line is written exactly as received, followed by `\n`. In a
+   * collector, `post.json` is parsed from `post.line` on first access (the queue holds lines, not
+   * parsed trees), so a sink that needs only `line`, `id` or `ruleTags` pays no parse. */
   write(post: PostMessage): Promise<void>;
   /** Makes every post written so far durable (flushed, and fsynced where that applies). */
   flush(): Promise<void>;

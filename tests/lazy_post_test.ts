@@ -1,0 +1,105 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { classifyLine } from "../src/classify_line.ts";
+import { withoutParsedJson } from "../src/collector/lazy_post.ts";
+import { PostPipeline } from "../src/collector/post_pipeline.ts";
+import { MemoryDedupStore } from "../src/dedup/dedup_window.ts";
+import type { PostMessage } from "../src/messages.ts";
+import { MemoryPostSink } from "./helpers/memory_post_sink.ts";
+
+const LINE =
+  '{"data":{"id":"1790000000000000001","text":"caf\u00e9 \ud83d\udc4b","created_at":"2026-11-23T10:00:00.000Z"},"matching_rules":[{"id":"9","tag":"news"}]}';
+
+describe("withoutParsedJson", () => {
+  it("keeps line, id, created_at and rule tags, and parses json on first access only", () => {
+    const post = classifyLine(LINE) as PostMessage;
+    const light = withoutParsedJson(post);
+    assert.equal(light.type, "post");
+    assert.equal(light.line, LINE);
+    assert.equal(light.id, "1790000000000000001");
+    assert.equal(light.createdAt, "2026-11-23T10:00:00.000Z");
+    assert.deepEqual(light.ruleTags, ["news"]);
+    const descriptor = Object.getOwnPropertyDescriptor(light, "json");
+    assert.equal(typeof descriptor?.get, "function", "no parsed tree is held until asked");
+    assert.deepEqual(light.json, post.json);
+    assert.equal(light.json, light.json, "parsed once, then kept");
+  });
+
+  it("still shows json to spread and JSON.stringify", () => {
+    const light = withoutParsedJson(classifyLine(LINE) as PostMessage);
+    const copy = { ...light };
+    assert.deepEqual(copy.json, JSON.parse(LINE));
+    assert.deepEqual(JSON.parse(JSON.stringify(light)).json, JSON.parse(LINE));
+  });
+});
+
+function pipelineInto(sink: MemoryPostSink, maxItems = 10_000): PostPipeline {
+  return new PostPipeline({
+    queue: { maxItems },
+    store: new MemoryDedupStore(),
+    window: undefined,
+    sinks: [sink],
+    now: () => 0,
+    onQueueEvent: () => {},
+    onDuplicate: () => {},
+    onWritten: () => "ok",
+    onError: (error) => assert.fail(String(error)),
+    onIdle: () => {},
+  });
+}
+
+function post(n: number): PostMessage {
+  return classifyLine(
+    `{"data":{"id":"17900000000000${String(n).padStart(5, "0")}"}}`,
+  ) as PostMessage;
+}
+
+describe("PostPipeline queue", () => {
+  it("lets a Recovery fill only half the queue, so live connections never find it full", async () => {
+    const sink = new MemoryPostSink({ delayMs: 1 }); // a slow sink
+    const pipeline = pipelineInto(sink, 10);
+    const recovery: (void | Promise<void>)[] = [];
+    for (let n = 0; n < 8; n++) {
+      recovery.push(
+        pipeline.deliver({
+          post: post(n),
+          source: "recovery",
+          partition: undefined,
+          receivedAtMs: 0,
+        }),
+      );
+    }
+    await Promise.resolve();
+    assert.ok(
+      pipeline.queueStats().depth <= 5,
+      `recovery holds at most half: ${pipeline.queueStats().depth}`,
+    );
+    assert.ok(recovery.some((r) => r instanceof Promise), "the Recovery reader waits");
+    for (let n = 100; n < 105; n++) {
+      const live = pipeline.deliver({
+        post: post(n),
+        source: "connection-0",
+        partition: undefined,
+        receivedAtMs: 0,
+      });
+      assert.equal(live, undefined, "a live post is queued at once");
+    }
+    await Promise.all(recovery);
+    await pipeline.drain();
+    assert.equal(sink.posts.length, 13, "every post written once");
+  });
+
+  it("hands sinks posts whose json is parsed on demand, byte-exact lines", async () => {
+    const sink = new MemoryPostSink();
+    const pipeline = pipelineInto(sink);
+    const post = classifyLine(LINE) as PostMessage;
+    pipeline.deliver({ post, source: "connection-0", partition: undefined, receivedAtMs: 0 });
+    await pipeline.drain();
+    assert.equal(sink.posts.length, 1);
+    const written = sink.posts[0];
+    assert.notEqual(written, post, "the queue did not keep the reader's parsed post");
+    assert.equal(typeof Object.getOwnPropertyDescriptor(written, "json")?.get, "function");
+    assert.equal(written.line, LINE);
+    assert.deepEqual(written.json, post.json);
+  });
+});
