@@ -13,11 +13,44 @@ export const positiveInteger = v.pipe(
   v.minValue(1, "must be a positive integer"),
 );
 
+/** A string with at least one character (paths, URLs, keys), with the message the errors quote. */
+export const nonEmptyString = v.pipe(
+  v.string("must be a non-empty string"),
+  v.minLength(1, "must be a non-empty string"),
+);
+
+/** How {@linkcode invalidOption} words its error. */
+export interface InvalidOptionWording {
+  /** The verb: "Cannot construct BoundedFifo", "Cannot serve collector health". @default {"construct"} */
+  readonly action?: string;
+  /** How the value given is shown (e.g. a URL with its password redacted). @default {showValue} */
+  readonly show?: (value: unknown) => string;
+}
+
+/**
+ * Shows an option's value in an error message: strings quoted, arrays listed, functions and
+ * objects named, the rest as `String` gives them.
+ *
+ * @example
+ * ```ts
+ * import { showValue } from "./options_error.ts";
+ * console.assert(showValue("x") === '"x"' && showValue([1, 2]) === "[1,2]" && showValue(NaN) === "NaN");
+ * ```
+ */
+export function showValue(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "function") return "a function";
+  if (Array.isArray(value)) return `[${value.map(String).join(",")}]`;
+  if (typeof value === "object" && value !== null) return Object.prototype.toString.call(value);
+  return String(value);
+}
+
 /**
  * Builds the error for an invalid option from a valibot issue, naming the owner, the option (its
- * dotted path), the rule and the value given: a `TypeError` for a value of the wrong type (or a
- * malformed URL, as `new URL()` throws), a `RangeError` for a value out of range (NaN included).
- * `action` is the verb: "Cannot construct BoundedFifo", "Cannot serve collector health".
+ * dotted path, followed into the branch of a union that came closest), the rule and the value
+ * given: a `TypeError` for a value of the wrong type (or a malformed URL, as `new URL()` throws),
+ * a `RangeError` for a value of the right type out of range (NaN, a number or string outside a
+ * union or picklist). `wording` is the verb (a string) or {@linkcode InvalidOptionWording}.
  *
  * @example
  * ```ts
@@ -35,22 +68,26 @@ export const positiveInteger = v.pipe(
 export function invalidOption(
   owner: string,
   issue: v.BaseIssue<unknown>,
-  action = "construct",
+  wording: string | InvalidOptionWording = "construct",
 ): Error {
-  const value = issue.input;
-  const shown = typeof value === "string"
-    ? JSON.stringify(value)
-    : typeof value === "function"
-    ? "a function"
-    : Array.isArray(value)
-    ? "an array"
-    : String(value);
-  const text = `Cannot ${action} ${owner} as '${
-    v.getDotPath(issue) ?? "options"
-  }' ${issue.message}: current value is ${shown}`;
-  // NaN fails valibot's number check, but it is a number out of range, not a value of the wrong type.
-  const wrongType =
-    (issue.kind === "schema" && !(issue.type === "number" && typeof value === "number")) ||
-    issue.type === "url";
+  const { action = "construct", show = showValue } = typeof wording === "string"
+    ? { action: wording }
+    : wording;
+  // A union reports its own issue; the branch that got furthest (one with a path) says more.
+  let path = issue.path ?? [];
+  for (const sub of issue.issues ?? []) {
+    if (sub.path?.length) [issue, path] = [sub, [...path, ...sub.path]];
+  }
+  const key = path.length > 0 ? path.map((item) => String(item.key)).join(".") : "options";
+  const value = path.length > 0 ? path[path.length - 1].value : issue.input;
+  const text = `Cannot ${action} ${owner} as '${key}' ${issue.message}: current value is ${
+    show(value)
+  }`;
+  // NaN fails valibot's number check, but it is a number out of range, not a value of the wrong
+  // type; so is a number or string that no branch of a union or picklist allows.
+  const rightType = (issue.type === "number" && typeof value === "number") ||
+    ((issue.type === "union" || issue.type === "picklist") &&
+      (typeof value === "number" || typeof value === "string"));
+  const wrongType = (issue.kind === "schema" && !rightType) || issue.type === "url";
   return wrongType ? new TypeError(text) : new RangeError(text);
 }

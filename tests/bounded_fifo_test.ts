@@ -259,7 +259,7 @@ describe("BoundedFifo", () => {
         "Cannot construct BoundedFifo as 'maxItems' must be a positive integer: current value is 0",
     });
     assert.throws(() => new BoundedFifo({ policy: "wait" as "block" }), {
-      name: "TypeError",
+      name: "RangeError",
       message:
         `Cannot construct BoundedFifo as 'policy' must be "block", "drop-oldest" or "drop-newest": current value is "wait"`,
     });

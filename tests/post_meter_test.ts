@@ -151,7 +151,7 @@ describe("PostMeter", () => {
         "Cannot construct PostMeter as 'cap.limit' must be a positive integer: current value is 0",
     });
     assert.throws(() => new PostMeter({ cap: { limit: 5, period: "weekly" as "daily" } }), {
-      name: "TypeError",
+      name: "RangeError",
       message:
         `Cannot construct PostMeter as 'cap.period' must be "daily" or "monthly": current value is "weekly"`,
     });

@@ -36,6 +36,32 @@ describe("Redis sink URL and entry ids", () => {
   });
 });
 
+describe("RedisSink options", () => {
+  it("refuses invalid options before connecting, naming the option and the value", async () => {
+    await assert.rejects(RedisSink.connect({ url: "", stream: "s" }), {
+      name: "RangeError",
+      message:
+        `Cannot construct RedisSink as 'url' must be a non-empty string: current value is ""`,
+    });
+    await assert.rejects(
+      RedisSink.connect({ url: "redis://127.0.0.1:1", stream: 5 as unknown as string }),
+      {
+        name: "TypeError",
+        message:
+          "Cannot construct RedisSink as 'stream' must be a non-empty string: current value is 5",
+      },
+    );
+    await assert.rejects(
+      RedisSink.connect({ url: "redis://127.0.0.1:1", stream: "s", maxLen: 0.5 }),
+      {
+        name: "RangeError",
+        message:
+          "Cannot construct RedisSink as 'maxLen' must be a positive integer: current value is 0.5",
+      },
+    );
+  });
+});
+
 // `skip` is set on each test (not the suite) so every runtime counts them in its "skipped" total.
 describe("RedisSink against a real server", () => {
   const stream = `holdfast-test-${Date.now()}-${Math.floor(Math.random() * 1e9)}`;

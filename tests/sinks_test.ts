@@ -149,7 +149,7 @@ describe("FileSink", () => {
 
   it("rejects bad options with messages naming them", async () => {
     await assert.rejects(FileSink.open({ path: "" }), {
-      name: "TypeError",
+      name: "RangeError",
       message:
         `Cannot construct FileSink as 'path' must be a non-empty string: current value is ""`,
     });
@@ -160,7 +160,7 @@ describe("FileSink", () => {
     });
     await assert.rejects(FileSink.open({ path: "x", open: "fs" as never }), {
       name: "TypeError",
-      message: "Cannot construct FileSink as 'open' must be a function: current value is fs",
+      message: `Cannot construct FileSink as 'open' must be a function: current value is "fs"`,
     });
   });
 

@@ -276,7 +276,7 @@ describe("FileWatermarkStore", () => {
 
   it("FileWatermarkStore refuses invalid options with the std message grammar", () => {
     assert.throws(() => new FileWatermarkStore({ path: "x", onCorrupt: "delete" as "throw" }), {
-      name: "TypeError",
+      name: "RangeError",
       message:
         `Cannot construct FileWatermarkStore as 'onCorrupt' must be "throw" or "move-aside": current value is "delete"`,
     });

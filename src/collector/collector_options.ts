@@ -5,6 +5,7 @@
  * @module
  */
 import * as v from "valibot";
+import { invalidOption } from "../options_error.ts";
 import type { ConnectOptions } from "../client/connect_options.ts";
 import { MAX_BACKFILL_MINUTES } from "../x_limits.ts";
 import type { BackfillSetting, CollectorOptions } from "./collector_types.ts";
@@ -107,7 +108,7 @@ const Schema = v.looseObject({
  */
 export function resolveCollectorOptions(options: CollectorOptions): ResolvedCollectorOptions {
   const result = v.safeParse(Schema, options);
-  if (!result.success) throw schemaError(result.issues[0]);
+  if (!result.success) throw invalidOption("Collector", result.issues[0]);
   resolveSinkRetryOptions(options.sinkRetry, "Collector"); // throws for an invalid `sinkRetry`
   const {
     sinks: _sinks,
@@ -134,28 +135,4 @@ export function resolveCollectorOptions(options: CollectorOptions): ResolvedColl
     recovery: recovery ?? true,
     now: options.now ?? (() => Date.now()),
   };
-}
-
-function schemaError(issue: v.BaseIssue<unknown>): Error {
-  let path = issue.path ?? [];
-  for (const sub of issue.issues ?? []) {
-    if (sub.path?.length && sub.path.length > 0) [issue, path] = [sub, [...path, ...sub.path]];
-  }
-  const key = path.length ? path.map((item) => String(item.key)).join(".") : "options";
-  const value = path.length ? path[path.length - 1].value : issue.input;
-  const shown = typeof value === "string"
-    ? JSON.stringify(value)
-    : typeof value === "function"
-    ? "a function"
-    : Array.isArray(value)
-    ? `[${value.map(String).join(",")}]`
-    : typeof value === "object" && value !== null
-    ? Object.prototype.toString.call(value)
-    : String(value);
-  const text = `Cannot construct Collector as '${key}' ${issue.message}: current value is ${shown}`;
-  const wrongType = issue.kind === "schema" &&
-    !(issue.type === "number" && typeof value === "number") &&
-    !(issue.type === "union" && (typeof value === "number" || typeof value === "string")) &&
-    !(issue.type === "picklist" && typeof value === "string");
-  return wrongType ? new TypeError(text) : new RangeError(text);
 }

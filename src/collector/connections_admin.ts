@@ -6,7 +6,7 @@
  * @module
  */
 import * as v from "valibot";
-import { positiveInteger } from "../options_error.ts";
+import { invalidOption, positiveInteger, showValue } from "../options_error.ts";
 import type { ConnectAuth } from "../client/connect_options.ts";
 import { redactUserinfo, resolveAuth } from "../client/credentials.ts";
 import { readBodyText } from "../client/read_body.ts";
@@ -113,7 +113,7 @@ const EndSchema = v.looseObject({
  */
 export async function listConnections(options: ListConnectionsOptions): Promise<XConnectionInfo[]> {
   const owner = "Cannot list connections as";
-  validate(owner, ListSchema, options);
+  validate("list", ListSchema, options);
   const url = new URL("/2/connections", originOf(owner, options.url));
   url.searchParams.set("status", options.status ?? "active");
   const body = await request(owner, options, "GET", url, undefined, MAX_LIST_BYTES);
@@ -153,7 +153,7 @@ export async function endConnections(
   options: EndConnectionsOptions,
 ): Promise<EndConnectionsResult> {
   const owner = "Cannot end connections as";
-  validate(owner, EndSchema, options);
+  validate("end", EndSchema, options);
   if (options.ids === undefined) {
     throw new TypeError(`${owner} 'ids' must be an array of ids: current value is undefined`);
   }
@@ -271,24 +271,11 @@ function text(value: unknown): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
 
-function validate(owner: string, schema: v.GenericSchema, options: unknown): void {
+function validate(action: string, schema: v.GenericSchema, options: unknown): void {
   const result = v.safeParse(schema, options);
   if (result.success) return;
-  const issue = result.issues[0];
-  const value = issue.input;
-  const shown = typeof value === "string"
-    ? JSON.stringify(redactUserinfo(value))
-    : typeof value === "function"
-    ? "a function"
-    : Array.isArray(value)
-    ? "an array"
-    : String(value);
-  const message = `${owner} '${v.getDotPath(issue) ?? "options"}' ${issue.message}: ` +
-    `current value is ${shown}`;
-  // A value of the right type but outside the allowed ones is a RangeError; a malformed URL is
-  // a TypeError, as `new URL()` throws.
-  const inRangeOfType = (issue.type === "number" && typeof value === "number") ||
-    (issue.type === "picklist" && typeof value === "string");
-  const wrongType = (issue.kind === "schema" && !inRangeOfType) || issue.type === "url";
-  throw wrongType ? new TypeError(message) : new RangeError(message);
+  // A URL's password must not reach logs.
+  const show = (value: unknown): string =>
+    typeof value === "string" ? JSON.stringify(redactUserinfo(value)) : showValue(value);
+  throw invalidOption("connections", result.issues[0], { action, show });
 }

@@ -26,7 +26,7 @@ import type {
 import { isFullBuffer, isSuddenStop } from "./disconnect_kinds.ts";
 import { GapResponder } from "./gap_responder.ts";
 import { PartitionWatermarks } from "./partition_watermarks.ts";
-import { PostPipeline, RECOVERY_SOURCE } from "./post_pipeline.ts";
+import { BACKFILL_SOURCE, PostPipeline, RECOVERY_SOURCE } from "./post_pipeline.ts";
 import { RecoveryJobs } from "./recovery_jobs.ts";
 import { RecentlyWritten } from "./recovery_margin.ts";
 import { runRecovery } from "./recovery_runner.ts";
@@ -362,7 +362,7 @@ export function createCollector(options: CollectorOptions): Collector {
     let source = `connection-${connection.id}`;
     const before = connection.backfillBeforeMs;
     if (before !== undefined && createdAtMs !== undefined && createdAtMs < before) {
-      source = "backfill";
+      source = BACKFILL_SOURCE;
       backfilled++;
     }
     const held = pipeline.deliver({

@@ -18,8 +18,22 @@ import type { PostSink } from "../sinks/post_sink.ts";
 import { withoutParsedJson } from "./lazy_post.ts";
 import { resolveSinkRetryOptions, sinkRetryDelayMs, type SinkRetryOptions } from "./sink_retry.ts";
 
-/** The `source` of posts read from a Recovery stream: they may fill only half the queue. */
+/** The `source` of posts read from a Recovery stream. */
 export const RECOVERY_SOURCE = "recovery";
+
+/** The `source` of posts a backfilled connection replays (created before it connected). */
+export const BACKFILL_SOURCE = "backfill";
+
+/** Replays read as fast as the socket allows: their posts may fill only part of the queue. */
+const REPLAY_SOURCES: ReadonlySet<string> = new Set([RECOVERY_SOURCE, BACKFILL_SOURCE]);
+
+/**
+ * The most posts a replay may hold in the queue (or half of `maxItems`, if less). The queue is
+ * there for live connections; a replay loses nothing by waiting, and posts that wait long enough
+ * to be promoted out of the garbage collector's young generation inflate the heap by the whole
+ * burst (measured on Node: a 130k-post Recovery added 300-400 MB of old-generation garbage).
+ */
+export const REPLAY_QUEUE_ITEMS = 1_000;
 
 /** A post on its way from a reader to the sinks. */
 export interface QueuedPost {
@@ -162,20 +176,23 @@ export class PostPipeline {
 
   /** Queues `item` (its post without the parsed tree: sinks that read `json` parse it again);
    * under `"block"` with a full queue, returns a promise that settles once it is
-   * queued (the reader waits, and X's buffer fills instead). A Recovery's post (source
-   * {@linkcode RECOVERY_SOURCE}) waits while the queue is half full, whatever the policy. */
+   * queued (the reader waits, and X's buffer fills instead). A replayed post (source
+   * {@linkcode RECOVERY_SOURCE} or {@linkcode BACKFILL_SOURCE}) waits while the queue holds
+   * {@linkcode REPLAY_QUEUE_ITEMS} posts or is half full, whatever the policy. */
   deliver(item: QueuedPost): void | Promise<void> {
     // The queue holds lines, not parsed trees (see lazy_post.ts): a full queue of parsed posts
     // lives long enough to be promoted, and a Recovery burst then grows the heap by hundreds of MB.
     const queued: QueuedPost = { ...item, post: withoutParsedJson(item.post) };
     const fifo = this.#fifo;
-    // A Recovery replays as fast as it is read: it may fill half the queue, never more, so a
-    // burst never blocks the live connections (X would drop them as slow readers).
-    if (
-      item.source === RECOVERY_SOURCE &&
-      (fifo.depth >= fifo.maxItems / 2 || fifo.bytes >= fifo.maxBytes / 2)
-    ) {
-      return fifo.whenBelow(fifo.maxItems / 2, fifo.maxBytes / 2).then(() => this.deliver(item));
+    // A Recovery or a backfill replays as fast as it is read: it may fill a small part of the
+    // queue, so a burst never blocks the other live connections (X would drop them as slow
+    // readers), and its posts are written before they age into the old generation.
+    if (REPLAY_SOURCES.has(item.source) && !fifo.closed) {
+      const items = Math.min(REPLAY_QUEUE_ITEMS, fifo.maxItems / 2);
+      const bytes = fifo.maxBytes / 2;
+      if (fifo.depth >= items || fifo.bytes >= bytes) {
+        return fifo.whenBelow(items, bytes).then(() => this.deliver(item));
+      }
     }
     const result = fifo.offer(queued);
     if (result !== "full") return;

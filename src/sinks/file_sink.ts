@@ -5,6 +5,8 @@
  * @module
  */
 import { open, rename } from "node:fs/promises";
+import * as v from "valibot";
+import { invalidOption, nonEmptyString, positiveInteger } from "../options_error.ts";
 import type { PostMessage } from "../messages.ts";
 import { freeRotationName, newestRotation, readTail, repairTornTail } from "./file_sink_disk.ts";
 import type { PostSink, SinkPosition } from "./post_sink.ts";
@@ -332,38 +334,22 @@ export class FileSink implements PostSink {
   }
 }
 
+const fn = v.optional(v.function("must be a function"));
+
+const OptionsSchema = v.object({
+  path: nonEmptyString,
+  now: fn,
+  onError: fn,
+  open: fn,
+  flushIntervalMs: v.optional(positiveInteger),
+  fsyncIntervalMs: v.optional(positiveInteger),
+  batchBytes: v.optional(positiveInteger),
+  rotateBytes: v.optional(positiveInteger),
+  rotateIntervalMs: v.optional(positiveInteger),
+  recentIdsBytes: v.optional(positiveInteger),
+}, "must be an object");
+
 function validate(options: FileSinkOptions): void {
-  if (typeof options?.path !== "string" || options.path.length === 0) {
-    throw new TypeError(
-      `Cannot construct FileSink as 'path' must be a non-empty string: current value is ${
-        JSON.stringify(options?.path)
-      }`,
-    );
-  }
-  for (const key of ["now", "onError", "open"] as const) {
-    const value = options[key];
-    if (value !== undefined && typeof value !== "function") {
-      throw new TypeError(
-        `Cannot construct FileSink as '${key}' must be a function: current value is ${value}`,
-      );
-    }
-  }
-  for (
-    const key of [
-      "flushIntervalMs",
-      "fsyncIntervalMs",
-      "batchBytes",
-      "rotateBytes",
-      "rotateIntervalMs",
-      "recentIdsBytes",
-    ] as const
-  ) {
-    const value = options[key];
-    if (value === undefined) continue;
-    if (!Number.isInteger(value) || value < 1) {
-      throw new RangeError(
-        `Cannot construct FileSink as '${key}' must be a positive integer: current value is ${value}`,
-      );
-    }
-  }
+  const result = v.safeParse(OptionsSchema, options);
+  if (!result.success) throw invalidOption("FileSink", result.issues[0]);
 }

@@ -7,6 +7,8 @@
  * @module
  */
 import { createClient } from "redis";
+import * as v from "valibot";
+import { invalidOption, nonEmptyString, positiveInteger } from "../options_error.ts";
 import type { PostMessage } from "../messages.ts";
 import type { PostSink, SinkPosition } from "./post_sink.ts";
 
@@ -233,25 +235,18 @@ export class RedisSink implements PostSink {
   }
 }
 
+const OptionsSchema = v.object({
+  url: nonEmptyString,
+  stream: nonEmptyString,
+  maxLen: v.optional(positiveInteger),
+  dedupTtlSeconds: v.optional(positiveInteger),
+  dedupKeyPrefix: v.optional(v.string("must be a string")),
+  maxInFlight: v.optional(positiveInteger),
+}, "must be an object");
+
 function resolve(options: RedisSinkOptions): Required<RedisSinkOptions> {
-  const owner = "Cannot construct RedisSink as";
-  for (const key of ["url", "stream"] as const) {
-    if (typeof options?.[key] !== "string" || options[key].length === 0) {
-      throw new TypeError(
-        `${owner} '${key}' must be a non-empty string: current value is ${
-          JSON.stringify(options?.[key])
-        }`,
-      );
-    }
-  }
-  for (const key of ["maxLen", "dedupTtlSeconds", "maxInFlight"] as const) {
-    const value = options[key];
-    if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
-      throw new RangeError(
-        `${owner} '${key}' must be a positive integer: current value is ${value}`,
-      );
-    }
-  }
+  const result = v.safeParse(OptionsSchema, options);
+  if (!result.success) throw invalidOption("RedisSink", result.issues[0]);
   return {
     url: options.url,
     stream: options.stream,

@@ -3,7 +3,9 @@
  *
  * @module
  */
+import * as v from "valibot";
 import type { PostMessage } from "../messages.ts";
+import { invalidOption, positiveInteger } from "../options_error.ts";
 import type { PostSink, SinkPosition } from "./post_sink.ts";
 
 /** Options of {@linkcode WritableSink}. */
@@ -14,6 +16,8 @@ export interface WritableSinkOptions {
    */
   readonly batchBytes?: number;
 }
+
+const OptionsSchema = v.object({ batchBytes: v.optional(positiveInteger) }, "must be an object");
 
 /**
  * Writes each post's original line plus `\n` to a `WritableStream`, batching small writes.
@@ -43,12 +47,9 @@ export class WritableSink implements PostSink {
 
   /** Wraps `writable`; the sink holds its writer lock until `close()`. */
   constructor(writable: WritableStream<Uint8Array>, options: WritableSinkOptions = {}) {
+    const result = v.safeParse(OptionsSchema, options);
+    if (!result.success) throw invalidOption("WritableSink", result.issues[0]);
     const batchBytes = options.batchBytes ?? 65_536;
-    if (!Number.isInteger(batchBytes) || batchBytes < 1) {
-      throw new RangeError(
-        `Cannot construct WritableSink as 'batchBytes' must be a positive integer: current value is ${batchBytes}`,
-      );
-    }
     this.#batchBytes = batchBytes;
     this.#writer = writable.getWriter();
   }

@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { classifyLine } from "../src/classify_line.ts";
 import { withoutParsedJson } from "../src/collector/lazy_post.ts";
-import { PostPipeline } from "../src/collector/post_pipeline.ts";
+import { PostPipeline, REPLAY_QUEUE_ITEMS } from "../src/collector/post_pipeline.ts";
 import { MemoryDedupStore } from "../src/dedup/dedup_window.ts";
 import type { PostMessage } from "../src/messages.ts";
 import { MemoryPostSink } from "./helpers/memory_post_sink.ts";
@@ -55,38 +55,79 @@ function post(n: number): PostMessage {
 }
 
 describe("PostPipeline queue", () => {
-  it("lets a Recovery fill only half the queue, so live connections never find it full", async () => {
-    const sink = new MemoryPostSink({ delayMs: 1 }); // a slow sink
-    const pipeline = pipelineInto(sink, 10);
-    const recovery: (void | Promise<void>)[] = [];
-    for (let n = 0; n < 8; n++) {
-      recovery.push(
-        pipeline.deliver({
+  for (const source of ["recovery", "backfill"]) {
+    it(`lets a ${source} replay fill only half the queue, so live connections never find it full`, async () => {
+      const sink = new MemoryPostSink({ delayMs: 1 }); // a slow sink
+      const pipeline = pipelineInto(sink, 10);
+      const recovery: (void | Promise<void>)[] = [];
+      for (let n = 0; n < 8; n++) {
+        recovery.push(
+          pipeline.deliver({
+            post: post(n),
+            source,
+            partition: undefined,
+            receivedAtMs: 0,
+          }),
+        );
+      }
+      await Promise.resolve();
+      assert.ok(
+        pipeline.queueStats().depth <= 5,
+        `recovery holds at most half: ${pipeline.queueStats().depth}`,
+      );
+      assert.ok(recovery.some((r) => r instanceof Promise), "the replaying reader waits");
+      for (let n = 100; n < 105; n++) {
+        const live = pipeline.deliver({
           post: post(n),
-          source: "recovery",
+          source: "connection-0",
           partition: undefined,
           receivedAtMs: 0,
-        }),
-      );
-    }
-    await Promise.resolve();
-    assert.ok(
-      pipeline.queueStats().depth <= 5,
-      `recovery holds at most half: ${pipeline.queueStats().depth}`,
-    );
-    assert.ok(recovery.some((r) => r instanceof Promise), "the Recovery reader waits");
-    for (let n = 100; n < 105; n++) {
-      const live = pipeline.deliver({
+        });
+        assert.equal(live, undefined, "a live post is queued at once");
+      }
+      await Promise.all(recovery);
+      await pipeline.drain();
+      assert.equal(sink.posts.length, 13, "every post written once");
+    });
+  }
+
+  it("holds at most REPLAY_QUEUE_ITEMS replayed posts in a large queue", async () => {
+    const sink = new MemoryPostSink();
+    const pipeline = pipelineInto(sink, 10_000);
+    const waits: Promise<void>[] = [];
+    for (let n = 0; n < REPLAY_QUEUE_ITEMS + 500; n++) {
+      const held = pipeline.deliver({
         post: post(n),
-        source: "connection-0",
+        source: "recovery",
         partition: undefined,
         receivedAtMs: 0,
       });
-      assert.equal(live, undefined, "a live post is queued at once");
+      if (held) waits.push(held);
     }
-    await Promise.all(recovery);
+    assert.equal(pipeline.queueStats().depth, REPLAY_QUEUE_ITEMS);
+    assert.equal(waits.length, 499, "the rest wait (one went straight to the consumer)");
+    await Promise.all(waits);
     await pipeline.drain();
-    assert.equal(sink.posts.length, 13, "every post written once");
+    assert.equal(sink.posts.length, REPLAY_QUEUE_ITEMS + 500);
+  });
+
+  it("releases replayed posts still waiting when the queue closes, instead of spinning", async () => {
+    const sink = new MemoryPostSink();
+    const pipeline = pipelineInto(sink, 10);
+    const waits: Promise<void>[] = [];
+    for (let n = 0; n < 20; n++) {
+      const held = pipeline.deliver({
+        post: post(n),
+        source: "backfill",
+        partition: undefined,
+        receivedAtMs: 0,
+      });
+      if (held) waits.push(held);
+    }
+    assert.ok(waits.length > 0);
+    await pipeline.drain();
+    await Promise.all(waits); // settles: the closed queue refuses them
+    assert.equal(sink.posts.length, 6, "the one taken at once and the 5 queued before closing");
   });
 
   it("hands sinks posts whose json is parsed on demand, byte-exact lines", async () => {
