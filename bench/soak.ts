@@ -87,6 +87,13 @@ interface Sample {
   readonly written: number;
 }
 
+/** A sample taken right after a full garbage collection: the memory the collector still holds. */
+interface Live extends Omit<Sample, "type"> {
+  readonly type: "live";
+  /** Whether a full collection could be forced (`--expose-gc` on Node and Deno, `Bun.gc`). */
+  readonly collected: boolean;
+}
+
 interface Tick {
   readonly type: "tick";
   readonly atMs: number;
@@ -103,7 +110,7 @@ interface Final {
   readonly sample: Sample;
 }
 
-type ChildMessage = { type: "ready" } | Tick | Sample | Final | {
+type ChildMessage = { type: "ready" } | Tick | Sample | Live | Final | {
   type: "error";
   message: string;
 };
@@ -175,6 +182,7 @@ async function child(): Promise<void> {
   lines.on("line", (line) => {
     const command = line.trim();
     if (command === "sample") out(sample());
+    if (command === "live") out({ ...sample(), type: "live", collected: collectGarbage() });
     if (command !== "stop" || stopping) return;
     stopping = true;
     clearInterval(ticker);
@@ -214,12 +222,21 @@ function eventJson(_key: string, value: unknown): unknown {
 function childCommand(name: string): { command: string; args: string[] } {
   switch (name) {
     case "deno":
-      return { command: process.execPath, args: ["run", "-A", SELF] };
+      return { command: process.execPath, args: ["run", "-A", "--v8-flags=--expose-gc", SELF] };
     case "bun":
       return { command: process.execPath, args: [SELF] };
     default:
-      return { command: process.execPath, args: ["--import", "tsx", SELF] };
+      return { command: process.execPath, args: ["--expose-gc", "--import", "tsx", SELF] };
   }
+}
+
+/** Forces a full garbage collection where the runtime allows it; `false` where it does not. */
+function collectGarbage(): boolean {
+  const g = globalThis as unknown as { gc?: () => void; Bun?: { gc(force: boolean): void } };
+  if (g.Bun !== undefined) g.Bun.gc(true);
+  else if (g.gc !== undefined) g.gc();
+  else return false;
+  return true;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -314,6 +331,17 @@ interface SoakResult {
     slopeMBPerMin: number;
     /** Peak of the last half of the post-warm-up samples over the peak of the first half. */
     growthPercent: number;
+    /** RSS and heap right after a full garbage collection, at warm-up and at the window's end
+     * (absent from results saved before it was measured). */
+    live?: {
+      collected: boolean;
+      atWarmupMB: number;
+      atEndMB: number;
+      heapAtWarmupMB: number;
+      heapAtEndMB: number;
+      /** End over warm-up, of the RSS after a collection. */
+      growthPercent: number;
+    };
     flat: boolean;
     samples: { s: number; rssMB: number; heapMB: number; externalMB: number }[];
   };
@@ -418,6 +446,12 @@ async function parent(): Promise<void> {
     send("sample");
     return await reply as Sample;
   };
+  const askLive = async (): Promise<Live> => {
+    const reply = next((m) => m.type === "live", 30_000);
+    send("live");
+    return await reply as Live;
+  };
+  let liveAtWarmup: Live | undefined;
 
   try {
     await next((m) => m.type === "ready", 60_000);
@@ -431,9 +465,20 @@ async function parent(): Promise<void> {
     sim.resumePublishing();
     const windowMs = minutes * 60_000;
     for (let elapsed = 0; elapsed < windowMs;) {
-      await Promise.race([sleep(Math.min(60_000, windowMs - elapsed)), exited]);
+      const warmupLeftMs = warmupMinutes * 60_000 - elapsed;
+      const stepMs = Math.min(
+        60_000,
+        windowMs - elapsed,
+        warmupLeftMs > 0 ? warmupLeftMs : Infinity,
+      );
+      await Promise.race([sleep(stepMs), exited]);
       if (ready && proc.exitCode !== null) throw new Error(`soak: the child exited: ${failure}`);
       elapsed = sim.now() - t0;
+      // The memory the collector holds once warm: after a full collection, so garbage that the
+      // collector has not reclaimed yet does not count.
+      if (liveAtWarmup === undefined && elapsed >= warmupMinutes * 60_000) {
+        liveAtWarmup = await askLive();
+      }
       const s = samples[samples.length - 1];
       log(
         `${(elapsed / 60_000).toFixed(1)} min: published ${sim.posts({ sinceMs: t0 }).length}, ` +
@@ -441,6 +486,7 @@ async function parent(): Promise<void> {
           `RSS ${(s.rss / MB).toFixed(0)} MB`,
       );
     }
+    const liveAtEnd = await askLive();
     sim.pausePublishing();
     const t1 = sim.now();
     const last = await askSample();
@@ -510,7 +556,12 @@ async function parent(): Promise<void> {
       afterWarmup.map((s) => secondsOf(s) / 60),
       afterWarmup.map((s) => s.rss / MB),
     );
-    const flat = growthPercent <= 10;
+    // Flat: the peaks of the last half are within 10% of the first half's, and the memory held
+    // after a full collection at the end is within 10% of what it was at warm-up.
+    const liveGrowthPercent = liveAtWarmup === undefined
+      ? 0
+      : (liveAtEnd.rss / liveAtWarmup.rss - 1) * 100;
+    const flat = growthPercent <= 10 && liveGrowthPercent <= 10;
     const childCpuSeconds =
       (last.cpuUserUs + last.cpuSystemUs - first.cpuUserUs - first.cpuSystemUs) / 1e6;
     const windowSeconds = (t1 - t0) / 1000;
@@ -547,6 +598,14 @@ async function parent(): Promise<void> {
         finalMB: mb(last.rss),
         slopeMBPerMin: Math.round(slopeMBPerMin * 100) / 100,
         growthPercent: Math.round(growthPercent * 10) / 10,
+        live: {
+          collected: liveAtEnd.collected,
+          atWarmupMB: mb(liveAtWarmup?.rss ?? 0),
+          atEndMB: mb(liveAtEnd.rss),
+          heapAtWarmupMB: mb(liveAtWarmup?.heapUsed ?? 0),
+          heapAtEndMB: mb(liveAtEnd.heapUsed),
+          growthPercent: Math.round(liveGrowthPercent * 10) / 10,
+        },
         flat,
         samples: inWindow.map((s) => ({
           s: Math.round(secondsOf(s)),
@@ -621,14 +680,17 @@ function table(results: readonly SoakResult[]): string {
       r.extra === 0 ? "0" : `**${r.extra}**`,
       `${r.rss.atWarmupMB} / ${r.rss.peakAfterWarmupMB} / ${r.rss.finalMB}`,
       `${r.rss.growthPercent}% (${r.rss.slopeMBPerMin} MB/min)`,
+      r.rss.live === undefined
+        ? "-"
+        : `${r.rss.live.atWarmupMB} -> ${r.rss.live.atEndMB} (${r.rss.live.growthPercent}%)`,
       `${r.cpu.childPercentOfCore}% (${r.cpu.childSeconds} s)`,
       `${r.judge.verdict} (${r.judge.errors} err, ${r.judge.warnings} warn)`,
       r.pass ? "PASS" : "**FAIL**",
     ].join(" | ")
   );
   return [
-    "| runtime | run | published | written (unique) | duplicates dropped | duplicates in file | lost | extra | RSS MB after warm-up / peak / end | RSS growth after warm-up | client CPU (% of a core) | simulator judge | result |",
-    "|---|---|--:|--:|--:|--:|--:|--:|---|---|---|---|:-:|",
+    "| runtime | run | published | written (unique) | duplicates dropped | duplicates in file | lost | extra | RSS MB after warm-up / peak / end | peak growth after warm-up | RSS MB after full GC, warm-up -> end | client CPU (% of a core) | simulator judge | result |",
+    "|---|---|--:|--:|--:|--:|--:|--:|---|---|---|---|---|:-:|",
     ...rows.map((row) => `| ${row} |`),
   ].join("\n");
 }
@@ -648,9 +710,10 @@ async function combine(): Promise<void> {
     `collector with ${
       results[0]?.connections
     } redundant connections in a child process, file sink. ` +
-    "RSS/CPU are the child's (the collector's); growth compares the peak of the last half of the " +
-    "post-warm-up samples with the first half (flat: <= 10%). lost = published - written unique; " +
-    "extra = written ids never published.",
+    "RSS/CPU are the child's (the collector's); peak growth compares the peak of the last half of " +
+    "the post-warm-up samples with the first half; the RSS after a full GC (forced at warm-up and " +
+    "at the window's end) is the memory the collector holds, without garbage not yet reclaimed. " +
+    "Flat: both grow <= 10%. lost = published - written unique; extra = written ids never published.",
     "",
     table(results),
     "",

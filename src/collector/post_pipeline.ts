@@ -180,9 +180,6 @@ export class PostPipeline {
    * {@linkcode RECOVERY_SOURCE} or {@linkcode BACKFILL_SOURCE}) waits while the queue holds
    * {@linkcode REPLAY_QUEUE_ITEMS} posts or is half full, whatever the policy. */
   deliver(item: QueuedPost): void | Promise<void> {
-    // The queue holds lines, not parsed trees (see lazy_post.ts): a full queue of parsed posts
-    // lives long enough to be promoted, and a Recovery burst then grows the heap by hundreds of MB.
-    const queued: QueuedPost = { ...item, post: withoutParsedJson(item.post) };
     const fifo = this.#fifo;
     // A Recovery or a backfill replays as fast as it is read: it may fill a small part of the
     // queue, so a burst never blocks the other live connections (X would drop them as slow
@@ -194,6 +191,9 @@ export class PostPipeline {
         return fifo.whenBelow(items, bytes).then(() => this.deliver(item));
       }
     }
+    // The queue holds lines, not parsed trees (see lazy_post.ts): a full queue of parsed posts
+    // lives long enough to be promoted, and a Recovery burst then grows the heap by hundreds of MB.
+    const queued: QueuedPost = { ...item, post: withoutParsedJson(item.post) };
     const result = fifo.offer(queued);
     if (result !== "full") return;
     return this.#offerWhenWritable(queued);
