@@ -331,15 +331,16 @@ interface SoakResult {
     slopeMBPerMin: number;
     /** Peak of the last half of the post-warm-up samples over the peak of the first half. */
     growthPercent: number;
-    /** RSS and heap right after a full garbage collection, at warm-up and at the window's end
-     * (absent from results saved before it was measured). */
+    /** Right after a full garbage collection, at the end of warm-up and once the collector has
+     * caught up after the window: JS heap + external (`held`) and RSS (absent from results saved
+     * before it was measured). */
     live?: {
       collected: boolean;
-      atWarmupMB: number;
-      atEndMB: number;
-      heapAtWarmupMB: number;
-      heapAtEndMB: number;
-      /** End over warm-up, of the RSS after a collection. */
+      heldAtWarmupMB: number;
+      heldAtEndMB: number;
+      rssAtWarmupMB: number;
+      rssAtEndMB: number;
+      /** End over warm-up, of `held`. */
       growthPercent: number;
     };
     flat: boolean;
@@ -486,7 +487,6 @@ async function parent(): Promise<void> {
           `RSS ${(s.rss / MB).toFixed(0)} MB`,
       );
     }
-    const liveAtEnd = await askLive();
     sim.pausePublishing();
     const t1 = sim.now();
     const last = await askSample();
@@ -503,6 +503,9 @@ async function parent(): Promise<void> {
       await sleep(1000);
     }
     const drainedSeconds = (Date.now() - drainStart) / 1000;
+    // What the collector still holds once it has caught up (its dedup window, margins, buffers):
+    // a leak shows as growth over what it held at warm-up, a burst in flight does not.
+    const liveAtEnd = await askLive();
     log(`window over: ${published.length} published; drained for ${drainedSeconds.toFixed(0)} s`);
     const finalReply = next((m) => m.type === "final", 120_000);
     send("stop");
@@ -556,11 +559,13 @@ async function parent(): Promise<void> {
       afterWarmup.map((s) => secondsOf(s) / 60),
       afterWarmup.map((s) => s.rss / MB),
     );
-    // Flat: the peaks of the last half are within 10% of the first half's, and the memory held
-    // after a full collection at the end is within 10% of what it was at warm-up.
+    // Flat: the peaks of the last half are within 10% of the first half's, and the memory the
+    // collector holds (JS heap + external after a full collection; RSS keeps pages the runtime
+    // has not returned) once caught up at the end is within 10% of what it held at warm-up.
+    const held = (s: Live): number => s.heapUsed + s.external;
     const liveGrowthPercent = liveAtWarmup === undefined
       ? 0
-      : (liveAtEnd.rss / liveAtWarmup.rss - 1) * 100;
+      : (held(liveAtEnd) / held(liveAtWarmup) - 1) * 100;
     const flat = growthPercent <= 10 && liveGrowthPercent <= 10;
     const childCpuSeconds =
       (last.cpuUserUs + last.cpuSystemUs - first.cpuUserUs - first.cpuSystemUs) / 1e6;
@@ -600,10 +605,10 @@ async function parent(): Promise<void> {
         growthPercent: Math.round(growthPercent * 10) / 10,
         live: {
           collected: liveAtEnd.collected,
-          atWarmupMB: mb(liveAtWarmup?.rss ?? 0),
-          atEndMB: mb(liveAtEnd.rss),
-          heapAtWarmupMB: mb(liveAtWarmup?.heapUsed ?? 0),
-          heapAtEndMB: mb(liveAtEnd.heapUsed),
+          heldAtWarmupMB: mb(liveAtWarmup === undefined ? 0 : held(liveAtWarmup)),
+          heldAtEndMB: mb(held(liveAtEnd)),
+          rssAtWarmupMB: mb(liveAtWarmup?.rss ?? 0),
+          rssAtEndMB: mb(liveAtEnd.rss),
           growthPercent: Math.round(liveGrowthPercent * 10) / 10,
         },
         flat,
@@ -682,14 +687,14 @@ function table(results: readonly SoakResult[]): string {
       `${r.rss.growthPercent}% (${r.rss.slopeMBPerMin} MB/min)`,
       r.rss.live === undefined
         ? "-"
-        : `${r.rss.live.atWarmupMB} -> ${r.rss.live.atEndMB} (${r.rss.live.growthPercent}%)`,
+        : `${r.rss.live.heldAtWarmupMB} -> ${r.rss.live.heldAtEndMB} (${r.rss.live.growthPercent}%)`,
       `${r.cpu.childPercentOfCore}% (${r.cpu.childSeconds} s)`,
       `${r.judge.verdict} (${r.judge.errors} err, ${r.judge.warnings} warn)`,
       r.pass ? "PASS" : "**FAIL**",
     ].join(" | ")
   );
   return [
-    "| runtime | run | published | written (unique) | duplicates dropped | duplicates in file | lost | extra | RSS MB after warm-up / peak / end | peak growth after warm-up | RSS MB after full GC, warm-up -> end | client CPU (% of a core) | simulator judge | result |",
+    "| runtime | run | published | written (unique) | duplicates dropped | duplicates in file | lost | extra | RSS MB after warm-up / peak / end | peak growth after warm-up | memory held after full GC, MB: warm-up -> end | client CPU (% of a core) | simulator judge | result |",
     "|---|---|--:|--:|--:|--:|--:|--:|---|---|---|---|---|:-:|",
     ...rows.map((row) => `| ${row} |`),
   ].join("\n");
@@ -711,8 +716,9 @@ async function combine(): Promise<void> {
       results[0]?.connections
     } redundant connections in a child process, file sink. ` +
     "RSS/CPU are the child's (the collector's); peak growth compares the peak of the last half of " +
-    "the post-warm-up samples with the first half; the RSS after a full GC (forced at warm-up and " +
-    "at the window's end) is the memory the collector holds, without garbage not yet reclaimed. " +
+    "the post-warm-up samples with the first half; memory held is the JS heap + external memory " +
+    "right after a full GC, forced at the end of warm-up and once the collector has caught up " +
+    "after the window (a leak grows it; garbage not yet reclaimed does not count). " +
     "Flat: both grow <= 10%. lost = published - written unique; extra = written ids never published.",
     "",
     table(results),
