@@ -503,8 +503,18 @@ async function parent(): Promise<void> {
       await sleep(1000);
     }
     const drainedSeconds = (Date.now() - drainStart) / 1000;
-    // What the collector still holds once it has caught up (its dedup window, margins, buffers):
-    // a leak shows as growth over what it held at warm-up, a burst in flight does not.
+    // What the collector still holds once it has caught up and gone quiet (a backfilled
+    // connection may still be replaying duplicates after every post was written): its dedup
+    // window, margins, buffers. A leak shows as growth over what it held at warm-up; a burst in
+    // flight does not.
+    const quietBy = Date.now() + 60_000;
+    for (let quietTicks = 0, seen = -1; quietTicks < 5 && Date.now() < quietBy;) {
+      await sleep(1000);
+      const tick = lastTick;
+      const reading = tick === undefined ? -1 : tick.written + tick.duplicates;
+      quietTicks = reading === seen && tick?.queueDepth === 0 ? quietTicks + 1 : 0;
+      seen = reading;
+    }
     const liveAtEnd = await askLive();
     log(`window over: ${published.length} published; drained for ${drainedSeconds.toFixed(0)} s`);
     const finalReply = next((m) => m.type === "final", 120_000);
@@ -735,4 +745,7 @@ if (option("child", "false") === "true") {
   await combine();
 } else {
   await parent();
+  // The measurement is over, whatever a runtime still holds open (Deno's parent lingered on a
+  // closed listener's keep-alive socket and held up the next runtime of soak.sh).
+  process.exit(typeof process.exitCode === "number" ? process.exitCode : 0);
 }
