@@ -54,6 +54,16 @@ function post(n: number): PostMessage {
   ) as PostMessage;
 }
 
+/** Delivers posts 0..count-1 from `source`; returns the deliveries that had to wait. */
+function deliverAll(pipeline: PostPipeline, count: number, source: string): Promise<void>[] {
+  const waits: Promise<void>[] = [];
+  for (let n = 0; n < count; n++) {
+    const held = pipeline.deliver({ post: post(n), source, partition: undefined, receivedAtMs: 0 });
+    if (held) waits.push(held);
+  }
+  return waits;
+}
+
 describe("PostPipeline queue", () => {
   for (const source of ["recovery", "backfill"]) {
     it(`lets a ${source} replay fill only half the queue, so live connections never find it full`, async () => {
@@ -94,16 +104,7 @@ describe("PostPipeline queue", () => {
   it("holds at most REPLAY_QUEUE_ITEMS replayed posts in a large queue", async () => {
     const sink = new MemoryPostSink();
     const pipeline = pipelineInto(sink, 10_000);
-    const waits: Promise<void>[] = [];
-    for (let n = 0; n < REPLAY_QUEUE_ITEMS + 500; n++) {
-      const held = pipeline.deliver({
-        post: post(n),
-        source: "recovery",
-        partition: undefined,
-        receivedAtMs: 0,
-      });
-      if (held) waits.push(held);
-    }
+    const waits = deliverAll(pipeline, REPLAY_QUEUE_ITEMS + 500, "recovery");
     assert.equal(pipeline.queueStats().depth, REPLAY_QUEUE_ITEMS);
     assert.equal(waits.length, 499, "the rest wait (one went straight to the consumer)");
     await Promise.all(waits);
@@ -114,16 +115,7 @@ describe("PostPipeline queue", () => {
   it("releases replayed posts still waiting when the queue closes, instead of spinning", async () => {
     const sink = new MemoryPostSink();
     const pipeline = pipelineInto(sink, 10);
-    const waits: Promise<void>[] = [];
-    for (let n = 0; n < 20; n++) {
-      const held = pipeline.deliver({
-        post: post(n),
-        source: "backfill",
-        partition: undefined,
-        receivedAtMs: 0,
-      });
-      if (held) waits.push(held);
-    }
+    const waits = deliverAll(pipeline, 20, "backfill");
     assert.ok(waits.length > 0);
     await pipeline.drain();
     await Promise.all(waits); // settles: the closed queue refuses them

@@ -256,7 +256,7 @@ export class BoundedFifo<T> implements AsyncIterable<T> {
   /**
    * Resolves once fewer than `items` items and fewer than `bytes` bytes are held, or when the
    * queue closes. For a producer that must leave room for others: a bulk replay (a Recovery)
-   * waits for the queue to fall below half, so that live readers never find it full.
+   * waits for the queue to fall below its share, so that live readers never find it full.
    */
   whenBelow(items: number, bytes = Infinity): Promise<void> {
     if (this.#closed || (this.#depth < items && this.#bytes < bytes)) return Promise.resolve();
