@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import FakeTimers from "@sinonjs/fake-timers";
+import { installClock, type TestClock } from "./helpers/fake_clock.ts";
 import {
   HeartbeatTimer,
   HeartbeatWatchdog,
@@ -14,11 +14,9 @@ const TIMEOUT_MS = stallTimeoutFor("v2");
 const HEARTBEAT = new Uint8Array([0x0d, 0x0a]);
 
 describe("HeartbeatWatchdog", () => {
-  let clock: ReturnType<typeof FakeTimers.install>;
+  let clock: TestClock;
   beforeEach(() => {
-    clock = FakeTimers.install({
-      toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"],
-    });
+    clock = installClock();
   });
   afterEach(() => clock.uninstall());
 
@@ -158,11 +156,9 @@ describe("HeartbeatWatchdog", () => {
 });
 
 describe("HeartbeatTimer", () => {
-  let clock: ReturnType<typeof FakeTimers.install>;
+  let clock: TestClock;
   beforeEach(() => {
-    clock = FakeTimers.install({
-      toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"],
-    });
+    clock = installClock();
   });
   afterEach(() => clock.uninstall());
 

@@ -9,7 +9,7 @@ import {
 } from "../src/line_splitter.ts";
 import { LineTooLongError } from "../src/errors/line_too_long_error.ts";
 import { DEFAULT_MAX_LINE_BYTES } from "../src/x_limits.ts";
-import { chunksOf, everySplit, pipeChunks } from "./helpers/every_split.ts";
+import { chunksOf, everySplit, pipeChunks, readableOf } from "./helpers/every_split.ts";
 import { LINE_CORPUS, LINE_CORPUS_LINES } from "./helpers/line_corpus.ts";
 
 const encode = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -65,14 +65,7 @@ async function split(
   options?: LineSplitterOptions,
   seen: string[] = [],
 ): Promise<string[]> {
-  const iterator = chunks[Symbol.iterator]();
-  const reader = new ReadableStream<Uint8Array>({
-    pull(controller) {
-      const next = iterator.next();
-      if (next.done) controller.close();
-      else controller.enqueue(next.value);
-    },
-  }).pipeThrough(flavour.create(options)).getReader();
+  const reader = readableOf(chunks).pipeThrough(flavour.create(options)).getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) return seen;

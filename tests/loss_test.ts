@@ -95,6 +95,25 @@ function lateCloseFetch(
   };
 }
 
+/** A watermark store a "killed" process stops reaching: `freeze(true)` drops its saves (what
+ * it saved before stays in `saved`), `freeze(false)` lets the restarted process save again. */
+function killableWatermarks(): {
+  saved: MemoryWatermarkStore;
+  store: { load: MemoryWatermarkStore["load"]; save: MemoryWatermarkStore["save"] };
+  freeze: (frozen: boolean) => void;
+} {
+  const saved = new MemoryWatermarkStore();
+  let frozen = false;
+  return {
+    saved,
+    store: {
+      load: (key: string) => saved.load(key),
+      save: (mark: Watermark) => (frozen ? Promise.resolve() : saved.save(mark)),
+    },
+    freeze: (value) => void (frozen = value),
+  };
+}
+
 describe("loss: the collector against the simulator", () => {
   it("writes every post exactly once through disconnects of each kind", async () => {
     const sim = createSimulator({ seed: 5, postsPerSecond: 20 });
@@ -303,25 +322,20 @@ describe("loss: the collector against the simulator", () => {
 
   it("resumes from the durable watermark after a kill and restart", async () => {
     const sim = createSimulator({ seed: 11, postsPerSecond: 10 });
-    const saved = new MemoryWatermarkStore();
-    let frozen = false;
-    const store = {
-      load: (key: string) => saved.load(key),
-      save: (mark: Watermark) => (frozen ? Promise.resolve() : saved.save(mark)),
-    };
+    const { saved, store, freeze } = killableWatermarks();
     const dedup = { store: new MemoryDedupStore() }; // shared, as Redis would be
     const a = startCollector(sim, { watermarkStore: store, dedup });
     await clock.tickAsync(1_000);
     const since = sim.now();
     await clock.tickAsync(30_000);
-    frozen = true; // the process dies: nothing it does from now on reaches the store
+    freeze(true); // the process dies: nothing it does from now on reaches the store
     await clock.tickAsync(10_000);
     await a.collector.close();
     const lastSaved = (await saved.load("/2/tweets/sample/stream"))!;
     assert.ok(lastSaved.lastActivityMs <= since + 31_000);
     await clock.tickAsync(60_000); // down for a minute
     const b = startCollector(sim, { watermarkStore: store, dedup });
-    frozen = false;
+    freeze(false);
     await clock.tickAsync(30_000);
     const until = await finish(sim, () => b.collector.close());
 
@@ -374,12 +388,7 @@ describe("loss: the collector against the simulator", () => {
     try {
       const path = join(dir, "posts.ndjson");
       const sim = createSimulator({ seed: 13, postsPerSecond: 20 });
-      const saved = new MemoryWatermarkStore();
-      let frozen = false;
-      const store = {
-        load: (key: string) => saved.load(key),
-        save: (mark: Watermark) => (frozen ? Promise.resolve() : saved.save(mark)),
-      };
+      const { store, freeze } = killableWatermarks();
       const disk = killableOpen();
       const first = await FileSink.open({ path, open: disk.open });
       const a = startCollector(sim, { watermarkStore: store, sinks: [first] });
@@ -391,7 +400,7 @@ describe("loss: the collector against the simulator", () => {
       }
       // The process dies in the middle of its next write: half of it reaches the file, nothing
       // after it, and nothing reaches the watermark store. Its in-memory dedup window is gone.
-      frozen = true;
+      freeze(true);
       disk.killAtNextWrite();
       await clock.tickAsync(5_000);
       await disk.dead;
@@ -407,7 +416,7 @@ describe("loss: the collector against the simulator", () => {
       let reading: Promise<string[]> | undefined;
       second.recentIds = () => (reading = readBack());
       const b = startCollector(sim, { watermarkStore: store, sinks: [second] });
-      frozen = false;
+      freeze(false);
       for (let i = 0; i < 100 && reading === undefined; i++) await settleIo(1);
       await reading;
       await settleIo();

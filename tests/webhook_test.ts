@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import FakeTimers from "@sinonjs/fake-timers";
+import { installClock, type TestClock } from "./helpers/fake_clock.ts";
 import { createWebhookSender } from "../src/alerts/webhook.ts";
 import { HttpError } from "../src/errors/http_error.ts";
 import type { Alert } from "../src/alerts/alert_limiter.ts";
@@ -30,11 +30,9 @@ function recordingFetch(response: () => Response | Promise<Response>): {
 }
 
 describe("createWebhookSender", () => {
-  let clock: ReturnType<typeof FakeTimers.install>;
+  let clock: TestClock;
   beforeEach(() => {
-    clock = FakeTimers.install({
-      toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"],
-    });
+    clock = installClock();
   });
   afterEach(() => clock.uninstall());
 

@@ -48,6 +48,27 @@ export function* chunksOf(bytes: Uint8Array, size: number): Generator<Uint8Array
 }
 
 /**
+ * A stream of `chunks`, pulled one at a time (nothing is read ahead of the consumer).
+ *
+ * @example
+ * ```ts
+ * import { readableOf } from "./every_split.ts";
+ * const { value } = await readableOf([7]).getReader().read();
+ * console.assert(value === 7);
+ * ```
+ */
+export function readableOf<I>(chunks: Iterable<I>): ReadableStream<I> {
+  const iterator = chunks[Symbol.iterator]();
+  return new ReadableStream<I>({
+    pull(controller) {
+      const next = iterator.next();
+      if (next.done) controller.close();
+      else controller.enqueue(next.value);
+    },
+  });
+}
+
+/**
  * Writes `chunks` (pulled one at a time) through `transform` and collects everything it emits.
  * Rejects with the stream's error.
  *
@@ -62,16 +83,8 @@ export async function pipeChunks<I, O>(
   chunks: Iterable<I>,
   transform: TransformStream<I, O>,
 ): Promise<O[]> {
-  const iterator = chunks[Symbol.iterator]();
-  const source = new ReadableStream<I>({
-    pull(controller) {
-      const next = iterator.next();
-      if (next.done) controller.close();
-      else controller.enqueue(next.value);
-    },
-  });
   const out: O[] = [];
-  const reader = source.pipeThrough(transform).getReader();
+  const reader = readableOf(chunks).pipeThrough(transform).getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) return out;

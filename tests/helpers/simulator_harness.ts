@@ -2,22 +2,10 @@
  * Shared helpers for the simulator tests: a fake clock, request builders and a body reader that
  * collects chunks in the background while the test advances time.
  */
-import FakeTimers from "@sinonjs/fake-timers";
 import { createSimulator, type Simulator } from "../../src/simulator/mod.ts";
+import { installClock, type TestClock } from "./fake_clock.ts";
 
-/** 2025-01-01T00:00:00Z: a fixed start so ids and times reproduce. */
-export const START_MS = Date.UTC(2025, 0, 1);
-
-/** The fake clock of a test. */
-export type TestClock = ReturnType<typeof FakeTimers.install>;
-
-/** Installs fake timers (never `setImmediate`: it breaks Node's test reporting). */
-export function installClock(now = START_MS): TestClock {
-  return FakeTimers.install({
-    now,
-    toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"],
-  });
-}
+export { installClock, START_MS, type TestClock } from "./fake_clock.ts";
 
 /** Headers of a well-behaved v2 client. */
 export const V2_HEADERS: Record<string, string> = {
