@@ -245,7 +245,9 @@ describe("createCollector", () => {
     });
     const nowMs = sim.now();
     const { collector, events } = startCollector(sim, { watermarkStore: store });
-    await clock.tickAsync(1_000);
+    // No posts: the live connection is never established, so the Recovery's request waits for
+    // the gate's 10 s hold cap.
+    await clock.tickAsync(11_000);
     const alerts = alertsOf(events, "gap-unrecoverable");
     assert.equal(alerts.length, 1);
     assert.equal(alerts[0].details?.startMs, startMs - 30_000); // the margin included
@@ -342,6 +344,42 @@ describe("createCollector", () => {
     assert.equal(sink.closed, true);
     assert.equal(collector.status().connections[0].state, "stopped");
     sim.close();
+  });
+});
+
+describe("createCollector: one connect request at a time", () => {
+  it("a redundant connection's request waits for the first one's first post, not its 200", async () => {
+    const sim = createSimulator({ seed: 33, postsPerSecond: 20, maxConnections: 2 });
+    const { collector } = startCollector(sim, { connections: 2 });
+    await clock.tickAsync(5_000);
+    const [first, second] = streamAttempts(sim);
+    const firstPostAtMs = first.atMs + 1_000 / 20; // posts every 50 ms, heartbeats every 20 s
+    assert.ok(second.atMs >= first.atMs + 1, "not while the first was only answered");
+    assert.ok(
+      second.atMs <= firstPostAtMs + 100,
+      `${second.atMs - first.atMs} ms: not the 10 s cap`,
+    );
+    await collector.close();
+    sim.close();
+  });
+
+  it("after a 200 that drops before its first byte, neither connection asks again before the network wait", async () => {
+    const sim = createSimulator({ seed: 34, postsPerSecond: 20, maxConnections: 2 });
+    sim.fault({ kind: "flap", count: 1, afterMs: 2_000 }); // accepted, silent, dropped
+    const { collector } = startCollector(sim, { connections: 2 });
+    await clock.tickAsync(10_000);
+    const [flapped, next] = streamAttempts(sim);
+    assert.equal(flapped.closeReason, "flap");
+    assert.ok(
+      next.atMs >= (flapped.closedAtMs as number) + 250,
+      `the next request came ${next.atMs - (flapped.closedAtMs as number)} ms after the drop`,
+    );
+    await collector.close();
+    sim.close();
+    const errors = sim.report({ requireClosed: true }).findings.filter((f) =>
+      f.severity === "error"
+    );
+    assert.deepEqual(errors, []);
   });
 });
 

@@ -65,3 +65,61 @@ describe("ConnectGate", () => {
     gate.leave(1);
   });
 });
+
+describe("ConnectGate: an answered request is not yet an established one", () => {
+  it("holds the next request until a heartbeat, not until the HTTP answer", async () => {
+    const gate = new ConnectGate({ policy: new BackoffPolicy(), now: Date.now });
+    const signal = new AbortController().signal;
+    await gate.enter(0, signal);
+    gate.observe(0, { type: "connected", atMs: Date.now(), connectionId: 0 } as never);
+    let entered = false;
+    const entering = gate.enter(1, signal).then(() => void (entered = true));
+    await clock.tickAsync(1_000);
+    assert.equal(entered, false, "a 200 may still fail before its first byte");
+    gate.observe(0, { type: "heartbeat", atMs: Date.now(), connectionId: 0 });
+    await clock.tickAsync(0);
+    await entering;
+    assert.equal(entered, true);
+    gate.leave(1);
+  });
+
+  it("after a 200 that fails before its first byte, the next request waits the network backoff", async () => {
+    const gate = new ConnectGate({ policy: new BackoffPolicy(), now: Date.now });
+    const signal = new AbortController().signal;
+    await gate.enter(0, signal);
+    gate.observe(0, { type: "connected", atMs: Date.now(), connectionId: 0 } as never);
+    let enteredAtMs: number | undefined;
+    const entering = gate.enter(1, signal).then(() => void (enteredAtMs = Date.now()));
+    await clock.tickAsync(500);
+    const failedAtMs = Date.now();
+    gate.observe(
+      0,
+      {
+        type: "disconnected",
+        atMs: failedAtMs,
+        connectionId: 0,
+        cause: { kind: "network", error: new TypeError("reset") },
+        established: false,
+      } as never,
+    );
+    gate.observe(0, retry(0, "network", 250));
+    await clock.tickAsync(250);
+    await entering;
+    assert.equal(enteredAtMs, failedAtMs + 250);
+    gate.leave(1);
+  });
+
+  it("an attempt that never settles releases the gate after the hold cap", async () => {
+    const gate = new ConnectGate({ policy: new BackoffPolicy(), now: Date.now, holdMs: 10_000 });
+    const signal = new AbortController().signal;
+    await gate.enter(0, signal);
+    let entered = false;
+    const entering = gate.enter(1, signal).then(() => void (entered = true));
+    await clock.tickAsync(9_999);
+    assert.equal(entered, false);
+    await clock.tickAsync(1);
+    await entering;
+    assert.equal(entered, true);
+    gate.leave(1);
+  });
+});

@@ -2,8 +2,11 @@
  * One connect request at a time across a collector's loops. Redundant connections, partitions and
  * Recovery streams share X's connect budget and 429 lock-outs; two requests sent at the same
  * instant would both draw the 429 that one of them would have revealed (and every 429 drawn
- * lengthens the lock-out). The gate lets a request go once the previous one was answered, not
- * before a lock-out the shared policy knows of is over, and not before the end of the latest
+ * lengthens the lock-out). The gate lets a request go once the previous attempt is established
+ * (its first heartbeat or post) or has ended, not merely answered: a stream accepted with a 200
+ * can still fail before its first byte, a network-class failure whose wait X asks for before the
+ * client's next request. It never lets one go before a lock-out the shared policy knows of is
+ * over, nor before the end of the latest
  * backoff wait any loop was given: after a failure, X's waits apply to the client's requests to
  * the endpoint, whichever connection sends the next one. After a connection the CLIENT ended (a
  * stall, a line too long) it also waits `closeGraceMs`: X may not yet have seen that connection
@@ -16,14 +19,17 @@ import { delay } from "../abortable_delay.ts";
 import type { BackoffPolicy } from "../backoff_policy.ts";
 import type { ClientEvent } from "../client_events.ts";
 
-/** The events that answer a connect request (the gate's holder may leave). */
-export const ANSWERED_EVENTS: ReadonlySet<string> = new Set([
-  "connected",
+/** The events that settle a connect attempt (the gate's holder may leave): established (a
+ * heartbeat; a post is reported with {@linkcode ConnectGate.leave}) or ended. `connected`, the
+ * HTTP answer, is not one: the attempt may still fail before its first byte. */
+export const SETTLED_EVENTS: ReadonlySet<string> = new Set([
+  "heartbeat",
   "disconnected",
   "stopped",
 ]);
 
-/** A request that is never answered releases the gate after this long. */
+/** An attempt that never settles (a quiet stream's first heartbeat comes after 20 s) releases
+ * the gate after this long. */
 export const DEFAULT_GATE_HOLD_MS = 10_000;
 
 /** After a connection the client ended itself, no request before this long (X must see it
@@ -34,8 +40,8 @@ export const DEFAULT_CLOSE_GRACE_MS = 1_000;
 const CLIENT_ENDED: ReadonlySet<string> = new Set(["stall", "line-too-long"]);
 
 /**
- * A turnstile for connect requests, entered from `beforeConnect` and left on the attempt's
- * `connected` or `disconnected` event.
+ * A turnstile for connect requests, entered from `beforeConnect` and left once the attempt is
+ * established (first heartbeat or post) or has ended.
  *
  * @example
  * ```ts
@@ -48,8 +54,8 @@ const CLIENT_ENDED: ReadonlySet<string> = new Set(["stall", "line-too-long"]);
  * let second = false;
  * const entering = gate.enter(1, signal).then(() => { second = true; });
  * await Promise.resolve();
- * assert.equal(second, false); // connection 0's request is not answered yet
- * gate.leave(0);
+ * assert.equal(second, false); // connection 0's attempt is not established yet
+ * gate.leave(0); // its first post arrived
  * await entering;
  * assert.equal(second, true);
  * gate.leave(1);
@@ -105,11 +111,11 @@ export class ConnectGate {
     this.#holders.set(id, done);
   }
 
-  /** Follows connection `id`'s events: an answer releases the gate; a backoff wait after a
-   * failure (any class but `immediate`) holds every later request until it ends, and so does
-   * the close grace after an established connection the client ended. */
+  /** Follows connection `id`'s events: a heartbeat or the end of the attempt releases the
+   * gate; a backoff wait after a failure (any class but `immediate`) holds every later request
+   * until it ends, and so does the close grace after an established connection the client ended. */
   observe(id: number, event: ClientEvent): void {
-    if (ANSWERED_EVENTS.has(event.type)) this.leave(id);
+    if (SETTLED_EVENTS.has(event.type)) this.leave(id);
     if (event.type === "retry-scheduled" && event.backoffClass !== "immediate") {
       this.#notBeforeMs = Math.max(this.#notBeforeMs, event.retryAtMs);
     }
@@ -120,7 +126,8 @@ export class ConnectGate {
     }
   }
 
-  /** Connection `id`'s request was answered (or it stopped): the next may go. */
+  /** Connection `id`'s attempt is established (a post arrived) or over: the next may go. Cheap
+   * enough to call for every post. */
   leave(id: number): void {
     this.#holders.get(id)?.();
   }

@@ -357,6 +357,7 @@ export function createCollector(options: CollectorOptions): Collector {
 
   function deliver(connection: CollectorConnection, post: PostMessage): void | Promise<void> {
     const atMs = now();
+    gate.leave(connection.id); // established: the next connect request may go
     const createdAtMs = post.createdAt === undefined ? undefined : Date.parse(post.createdAt);
     gaps.noteActivity(connection.id, atMs, createdAtMs);
     let source = `connection-${connection.id}`;

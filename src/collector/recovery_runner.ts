@@ -93,6 +93,7 @@ export async function runRecovery(
     },
     deliver: (post) => {
       posts++;
+      gate.leave(connectionId); // established: the next connect request may go
       return ctx.deliver(post);
     },
     signal: ctx.signal,
