@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import FakeTimers from "@sinonjs/fake-timers";
+import { installClock, type TestClock } from "./helpers/fake_clock.ts";
 import { AlertCenter, type AlertCenterOptions } from "../src/collector/alert_center.ts";
 import type { CollectorEvent } from "../src/collector/collector_types.ts";
 import type { ClientEvent } from "../src/client_events.ts";
@@ -51,12 +51,9 @@ async function settle(): Promise<void> {
 }
 
 describe("AlertCenter", () => {
-  let clock: ReturnType<typeof FakeTimers.install>;
+  let clock: TestClock;
   beforeEach(() => {
-    clock = FakeTimers.install({
-      now: T0,
-      toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"],
-    });
+    clock = installClock(T0);
   });
   afterEach(() => clock.uninstall());
 

@@ -1,17 +1,14 @@
 import { afterEach, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import FakeTimers from "@sinonjs/fake-timers";
+import { installClock, type TestClock } from "./helpers/fake_clock.ts";
 import { type Alert, AlertLimiter } from "../src/alerts/alert_limiter.ts";
 
 const T0 = Date.parse("2025-01-01T00:00:00Z");
 
 describe("AlertLimiter", () => {
-  let clock: ReturnType<typeof FakeTimers.install>;
+  let clock: TestClock;
   beforeEach(() => {
-    clock = FakeTimers.install({
-      now: T0,
-      toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"],
-    });
+    clock = installClock(T0);
   });
   afterEach(() => clock.uninstall());
 

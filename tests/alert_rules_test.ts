@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import FakeTimers from "@sinonjs/fake-timers";
+import { installClock, type TestClock } from "./helpers/fake_clock.ts";
 import {
   LagDetector,
   ReconnectStormDetector,
@@ -35,10 +35,7 @@ describe("ReconnectStormDetector", () => {
   });
 
   it("ReconnectStormDetector reads the clock when no time is given", () => {
-    const clock = FakeTimers.install({
-      now: 1_000_000,
-      toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"],
-    });
+    const clock = installClock(1_000_000);
     try {
       const storm = new ReconnectStormDetector({ reconnects: 2, windowMs: 1000 });
       storm.observe();
@@ -185,12 +182,9 @@ describe("LagDetector", () => {
 });
 
 describe("alert detectors with fake time", () => {
-  let clock: ReturnType<typeof FakeTimers.install>;
+  let clock: TestClock;
   beforeEach(() => {
-    clock = FakeTimers.install({
-      now: Date.parse("2025-01-01T00:00:00Z"),
-      toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"],
-    });
+    clock = installClock(Date.parse("2025-01-01T00:00:00Z"));
   });
   afterEach(() => clock.uninstall());
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import FakeTimers from "@sinonjs/fake-timers";
+import { installClock, type TestClock } from "./helpers/fake_clock.ts";
 import { connect } from "../src/client/connect.ts";
 import { createSimulator, type ScenarioName } from "../src/simulator/mod.ts";
 
@@ -10,12 +10,9 @@ import { createSimulator, type ScenarioName } from "../src/simulator/mod.ts";
 const SAMPLE_URL = "https://api.x.com/2/tweets/sample/stream";
 const RUN_MS = 15 * 60_000;
 
-let clock: ReturnType<typeof FakeTimers.install>;
+let clock: TestClock;
 beforeEach(() => {
-  clock = FakeTimers.install({
-    now: Date.UTC(2026, 0, 1),
-    toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"],
-  });
+  clock = installClock(Date.UTC(2026, 0, 1));
 });
 afterEach(() => clock.uninstall());
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import FakeTimers from "@sinonjs/fake-timers";
+import { installClock, type TestClock } from "./helpers/fake_clock.ts";
 import { connect, type StreamClient } from "../src/client/connect.ts";
 import type { ConnectOptions } from "../src/client/connect_options.ts";
 import type { ClientEvent, ClientEventType } from "../src/client_events.ts";
@@ -36,14 +36,11 @@ const tooManyConnectionsBody = JSON.stringify({
   type: "https://api.x.com/2/problems/streaming-connection",
 });
 
-let clock: ReturnType<typeof FakeTimers.install>;
+let clock: TestClock;
 let client: StreamClient | undefined;
 
 beforeEach(() => {
-  clock = FakeTimers.install({
-    now: START,
-    toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"],
-  });
+  clock = installClock(START);
 });
 
 afterEach(async () => {

@@ -1,17 +1,14 @@
 import { afterEach, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import FakeTimers from "@sinonjs/fake-timers";
+import { installClock, type TestClock } from "./helpers/fake_clock.ts";
 import { type MeterEvent, PostMeter } from "../src/meter/post_meter.ts";
 
 const post = (...ruleTags: string[]) => ({ ruleTags });
 
 describe("PostMeter", () => {
-  let clock: ReturnType<typeof FakeTimers.install>;
+  let clock: TestClock;
   beforeEach(() => {
-    clock = FakeTimers.install({
-      now: Date.parse("2025-03-31T23:59:00Z"),
-      toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"],
-    });
+    clock = installClock(Date.parse("2025-03-31T23:59:00Z"));
   });
   afterEach(() => clock.uninstall());
 

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import FakeTimers from "@sinonjs/fake-timers";
+import { installClock, type TestClock } from "./helpers/fake_clock.ts";
 import {
   compareSnowflakeIds,
   MemoryWatermarkStore,
@@ -34,12 +34,9 @@ describe("compareSnowflakeIds", () => {
 });
 
 describe("WatermarkTracker", () => {
-  let clock: ReturnType<typeof FakeTimers.install>;
+  let clock: TestClock;
   beforeEach(() => {
-    clock = FakeTimers.install({
-      now: T0,
-      toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"],
-    });
+    clock = installClock(T0);
   });
   afterEach(() => clock.uninstall());
 
