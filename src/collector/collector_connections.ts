@@ -20,8 +20,19 @@ export interface CollectorConnection {
   readonly partition: number | undefined;
   readonly options: ResolvedConnectOptions;
   readonly status: StatusTracker;
-  /** When the current attempt asked for backfill: posts created before this are "backfill". */
-  backfillBeforeMs: number | undefined;
+  /** The backfill the current attempt asked for, `undefined` when none. */
+  backfill: BackfillState | undefined;
+}
+
+/** What the collector knows of a backfill while its attempt replays it. */
+export interface BackfillState {
+  /** When it was asked for, epoch ms: posts created before this are "backfill". */
+  readonly beforeMs: number;
+  /** Backfilled posts created before this were read before the gap (see `StreamGaps`): they are
+   * duplicates, whatever the de-duplication window still holds. */
+  readonly readBeforeMs: number;
+  /** Ids written since `readBeforeMs` when it was asked for (the gap's margin). */
+  readonly written: ReadonlySet<string> | undefined;
 }
 
 /**
@@ -73,7 +84,7 @@ export function buildConnections(options: {
           stallTimeoutMs: resolved.stallTimeoutMs,
           now,
         }),
-        backfillBeforeMs: undefined,
+        backfill: undefined,
       });
     }
   }

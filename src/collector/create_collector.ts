@@ -293,12 +293,12 @@ export function createCollector(options: CollectorOptions): Collector {
     recovery: resolved.recovery,
     now,
     partitionOf: (id) => connections[id].partition,
-    onBackfill: (id, minutes, gapMs) => {
-      connections[id].backfillBeforeMs = now();
+    onBackfill: (id, { minutes, gapMs, readBeforeMs, written }) => {
+      connections[id].backfill = { beforeMs: now(), readBeforeMs, written };
       emit({ type: "backfill-planned", atMs: now(), connectionId: id, minutes, gapMs });
     },
     onNoBackfill: (id) => {
-      connections[id].backfillBeforeMs = undefined;
+      connections[id].backfill = undefined;
     },
     onRecoveryQueued: (partition) => watermarks.hold(partition),
     onRecoveryDropped: (partition) => watermarks.release(partition),
@@ -360,17 +360,16 @@ export function createCollector(options: CollectorOptions): Collector {
     gate.leave(connection.id); // established: the next connect request may go
     const createdAtMs = post.createdAt === undefined ? undefined : Date.parse(post.createdAt);
     gaps.noteActivity(connection.id, atMs, createdAtMs);
-    let source = `connection-${connection.id}`;
-    const before = connection.backfillBeforeMs;
-    if (before !== undefined && createdAtMs !== undefined && createdAtMs < before) {
-      source = BACKFILL_SOURCE;
-      backfilled++;
-    }
+    const backfill = connection.backfill;
+    const replayed = backfill !== undefined && createdAtMs !== undefined &&
+      createdAtMs < backfill.beforeMs;
+    if (replayed) backfilled++;
     const held = pipeline.deliver({
       post,
-      source,
+      source: replayed ? BACKFILL_SOURCE : `connection-${connection.id}`,
       partition: connection.partition,
       receivedAtMs: atMs,
+      ...(replayed ? { read: createdAtMs < backfill.readBeforeMs, written: backfill.written } : {}),
     });
     if (held !== undefined) gaps.noteLagged(connection.id);
     return held;

@@ -26,8 +26,18 @@ export interface GapResponderOptions {
   readonly recovery: boolean;
   readonly now: () => number;
   readonly partitionOf: (id: number) => number | undefined;
-  /** Connection `id`'s attempt asks for `minutes` of backfill. */
-  readonly onBackfill: (id: number, minutes: number, gapMs: number) => void;
+  /** Connection `id`'s attempt asks for `minutes` of backfill for a gap of `gapMs`; the posts
+   * it replays that were created before `readBeforeMs` were read before the gap, and `written`
+   * holds the ids written since then (the margin it replays). */
+  readonly onBackfill: (
+    id: number,
+    backfill: {
+      minutes: number;
+      gapMs: number;
+      readBeforeMs: number;
+      written: ReadonlySet<string> | undefined;
+    },
+  ) => void;
   /** Connection `id`'s attempt asks for none. */
   readonly onNoBackfill: (id: number) => void;
   /** A Recovery of `partition` was planned (its watermark must hold until it is done). */
@@ -35,7 +45,8 @@ export interface GapResponderOptions {
   /** A planned Recovery was dropped: another one, already queued, covers its window. */
   readonly onRecoveryDropped?: (partition: number | undefined) => void;
   /** Ids of `partition` written with a time at or after `sinceMs` (see `RecentlyWritten`): a
-   * Recovery planned now takes them, so its margin is not written twice. @default {none} */
+   * Recovery or a backfill planned now takes them, so its margin is not written twice.
+   * @default {none} */
   readonly writtenSince?: (partition: number | undefined, sinceMs: number) => ReadonlySet<string>;
   readonly raise: (input: AlertInput) => void;
 }
@@ -90,7 +101,14 @@ export class GapResponder {
         o.product,
       );
       for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
-      o.onBackfill(id, planned.backfillMinutes, planned.gapMs);
+      const readBeforeMs = planned.readBeforeMs ?? -Infinity;
+      o.onBackfill(id, {
+        minutes: planned.backfillMinutes,
+        gapMs: planned.gapMs,
+        readBeforeMs,
+        // Taken now, before the reconnect writes anything (as a Recovery's margin is).
+        written: o.writtenSince?.(o.partitionOf(id), readBeforeMs),
+      });
       return url;
     }
     o.onNoBackfill(id);

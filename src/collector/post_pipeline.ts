@@ -47,6 +47,9 @@ export interface QueuedPost {
   /** Ids its source knows were written already (a Recovery's margin, written before its gap):
    * such a post is a duplicate even when the de-duplication window forgot its id. */
   readonly written?: ReadonlySet<string>;
+  /** Its source knows it was read before (a backfill's replay of the minutes before its gap):
+   * counted as a duplicate at once, never queued, even when the window forgot its id. */
+  readonly read?: boolean;
 }
 
 /** One failed `write` of a sink, as reported to {@linkcode PostPipelineOptions.onSinkError}. */
@@ -180,6 +183,7 @@ export class PostPipeline {
    * {@linkcode RECOVERY_SOURCE} or {@linkcode BACKFILL_SOURCE}) waits while the queue holds
    * {@linkcode REPLAY_QUEUE_ITEMS} posts or is half full, whatever the policy. */
   deliver(item: QueuedPost): void | Promise<void> {
+    if (item.read === true) return this.#duplicate(item);
     const fifo = this.#fifo;
     // A Recovery or a backfill replays as fast as it is read: it may fill a small part of the
     // queue, so a burst never blocks the other live connections (X would drop them as slow
@@ -274,6 +278,12 @@ export class PostPipeline {
     }
   }
 
+  #duplicate(item: QueuedPost): void {
+    this.#duplicates++;
+    this.#duplicatesBySource.set(item.source, (this.#duplicatesBySource.get(item.source) ?? 0) + 1);
+    this.#options.onDuplicate(item);
+  }
+
   async #process(item: QueuedPost): Promise<void> {
     const o = this.#options;
     const id = item.post.id;
@@ -289,15 +299,7 @@ export class PostPipeline {
           first = true; // a broken store must not lose posts: write, at worst twice
         }
       }
-      if (!first) {
-        this.#duplicates++;
-        this.#duplicatesBySource.set(
-          item.source,
-          (this.#duplicatesBySource.get(item.source) ?? 0) + 1,
-        );
-        o.onDuplicate(item);
-        return;
-      }
+      if (!first) return this.#duplicate(item);
     }
     let everySink = true;
     for (let index = 0; index < o.sinks.length; index++) {

@@ -19,7 +19,14 @@ export interface ReconnectPlan {
   readonly gapMs: number;
   /** Where the gap began, epoch ms. */
   readonly gapStartMs: number;
+  /** With a backfill: posts created before this (epoch ms) were read before the gap, so the
+   * backfill's replay of them is a duplicate even once the de-duplication window forgot them. */
+  readonly readBeforeMs?: number;
 }
+
+/** How long before the gap (and before the newest post read) a backfilled post may still have
+ * been missed: X's clock against this host's, and X's delivery delay. */
+export const BACKFILL_READ_SKEW_MS = 60_000;
 
 interface ConnectionState {
   readonly partition: number | undefined;
@@ -187,7 +194,11 @@ export class StreamGaps {
       ? plan.minutes
       : Math.min(setting, MAX_BACKFILL_MINUTES);
     c.attemptBackfillMs = (backfillMinutes ?? 0) * 60_000;
-    return { backfillMinutes, plan, gapMs, gapStartMs };
+    // A backfill of whole minutes replays up to minutes of posts read before the gap: more, at a
+    // high rate, than the de-duplication window holds.
+    const readBeforeMs = Math.min(gapStartMs, c.newestPostAtMs ?? gapStartMs) -
+      BACKFILL_READ_SKEW_MS;
+    return { backfillMinutes, plan, gapMs, gapStartMs, readBeforeMs };
   }
 
   /** A Recovery of `partition` from `fromMs` up to `toMs` is queued: every connection of the
