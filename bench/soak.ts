@@ -12,7 +12,9 @@
  * posts), `--connections=2`, `--sample-seconds=10` RSS/CPU sampling, `--warmup-minutes=`
  * (default 2, or a fifth of the window when shorter), `--drain-seconds=240` longest wait after the
  * window for the collector to catch up (a stall found late, a Recovery), `--out=bench/results`,
- * `--keep-file` (keep the NDJSON file), `--events=FILE` (the child writes every collector event but `duplicate`,
+ * `--keep-file` (keep the NDJSON file), `--heap-snapshots=DIR` (the child writes a V8 heap snapshot
+ * after each full collection, at warm-up and at the end, for `bench/heap_diff.ts`; Node and Deno),
+ * `--events=FILE` (the child writes every collector event but `duplicate`,
  * one JSON line `{ "at": ISO time, "event": ... }` each, to FILE), `--combine` (only print the
  * table of the saved results).
  *
@@ -30,6 +32,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import v8 from "node:v8";
 
 // ---- options ----------------------------------------------------------------------------------
 
@@ -177,12 +180,24 @@ async function child(): Promise<void> {
   const sampler = setInterval(() => out(sample()), sampleMs);
   out({ type: "ready" });
   out(sample());
+  const snapshots = option("heap-snapshots", "");
+  let snapshotCount = 0;
   let stopping = false;
   const lines = createInterface({ input: process.stdin });
   lines.on("line", (line) => {
     const command = line.trim();
     if (command === "sample") out(sample());
-    if (command === "live") out({ ...sample(), type: "live", collected: collectGarbage() });
+    if (command === "live") {
+      // Twice, a second apart: V8 frees dead ArrayBuffers' memory (external) in the background
+      // after a collection, so one collection alone can still count them.
+      collectGarbage();
+      setTimeout(() => {
+        const collected = collectGarbage();
+        const live: Live = { ...sample(), type: "live", collected };
+        if (snapshots !== "") writeSnapshot(snapshots, ++snapshotCount);
+        out(live);
+      }, 1000);
+    }
     if (command !== "stop" || stopping) return;
     stopping = true;
     clearInterval(ticker);
@@ -208,6 +223,12 @@ async function child(): Promise<void> {
       process.exit(1);
     });
   });
+}
+
+/** Writes `DIR/<runtime>-<n>.heapsnapshot` (investigation aid; blocks the child while it writes). */
+function writeSnapshot(dir: string, n: number): void {
+  const path = join(dir, `${runtime().name}-${n}.heapsnapshot`);
+  v8.writeHeapSnapshot(path);
 }
 
 /** JSON.stringify replacer for events: errors as their message, bigints as strings. */
@@ -340,6 +361,11 @@ interface SoakResult {
       heldAtEndMB: number;
       rssAtWarmupMB: number;
       rssAtEndMB: number;
+      /** `held`'s two parts: JS heap used and external memory, MB. */
+      heapAtWarmupMB?: number;
+      heapAtEndMB?: number;
+      externalAtWarmupMB?: number;
+      externalAtEndMB?: number;
       /** End over warm-up, of `held`. */
       growthPercent: number;
     };
@@ -396,6 +422,7 @@ async function parent(): Promise<void> {
   const url = `${server.url}/2/tweets/sample/stream`;
   log(`simulator on ${server.url} (chaos, seed ${seed}, ${rate} posts/s); file ${file}`);
 
+  const snapshotDir = option("heap-snapshots", "");
   const { command, args } = childCommand(rt.name);
   const proc = spawn(command, [
     ...args,
@@ -405,6 +432,7 @@ async function parent(): Promise<void> {
     `--connections=${connections}`,
     `--sample-seconds=${sampleSeconds}`,
     ...(eventsFile === "" ? [] : [`--events=${eventsFile}`]),
+    ...(snapshotDir === "" ? [] : [`--heap-snapshots=${snapshotDir}`]),
   ], { cwd: ROOT, stdio: ["pipe", "pipe", "inherit"], env: { ...process.env, NO_COLOR: "1" } });
   const exited = new Promise<number | null>((resolve) => proc.on("exit", (code) => resolve(code)));
   const samples: Sample[] = [];
@@ -448,7 +476,7 @@ async function parent(): Promise<void> {
     return await reply as Sample;
   };
   const askLive = async (): Promise<Live> => {
-    const reply = next((m) => m.type === "live", 30_000);
+    const reply = next((m) => m.type === "live", 180_000);
     send("live");
     return await reply as Live;
   };
@@ -619,6 +647,10 @@ async function parent(): Promise<void> {
           heldAtEndMB: mb(held(liveAtEnd)),
           rssAtWarmupMB: mb(liveAtWarmup?.rss ?? 0),
           rssAtEndMB: mb(liveAtEnd.rss),
+          heapAtWarmupMB: mb(liveAtWarmup?.heapUsed ?? 0),
+          heapAtEndMB: mb(liveAtEnd.heapUsed),
+          externalAtWarmupMB: mb(liveAtWarmup?.external ?? 0),
+          externalAtEndMB: mb(liveAtEnd.external),
           growthPercent: Math.round(liveGrowthPercent * 10) / 10,
         },
         flat,
