@@ -6,9 +6,8 @@
  * (its first heartbeat or post) or has ended, not merely answered: a stream accepted with a 200
  * can still fail before its first byte, a network-class failure whose wait X asks for before the
  * client's next request. It never lets one go before a lock-out the shared policy knows of is
- * over, nor before the end of the latest
- * backoff wait any loop was given: after a failure, X's waits apply to the client's requests to
- * the endpoint, whichever connection sends the next one. After a connection the CLIENT ended (a
+ * over, nor before the end of the latest backoff wait any loop was given: after a failure, X's
+ * waits apply to the client's requests to the endpoint, whichever connection sends the next one. After a connection the CLIENT ended (a
  * stall, a line too long) it also waits `closeGraceMs`: X may not yet have seen that connection
  * close, and a request it still counts draws a 429 TooManyConnections, whose wait lasts until
  * `x-rate-limit-reset` (minutes) for every connection.
