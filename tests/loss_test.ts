@@ -182,17 +182,17 @@ describe("loss: the collector against the simulator", () => {
 
   it("writes a backfill once even when it replays more than the de-duplication window holds", async () => {
     const sim = createSimulator({ seed: 12, postsPerSecond: 20 });
+    const since = sim.now();
     // 100 ids: 5 s of this stream, far less than the ~80 s a backfill replays from before its gap
     // (as 200,000 ids are at 2,000 posts/s once a Recovery writes beside it).
     const { collector, sink } = startCollector(sim, { dedup: { maxEntries: 100 } });
     await clock.tickAsync(2 * 60_000);
-    const since = sim.now();
     sim.fault({ kind: "http-status", status: 503, count: 3 }); // 5 + 10 + 20 s of waits
     sim.fault({ kind: "eof" }); // a ~35 s gap: backfill_minutes=2 replays ~85 s before it
     await clock.tickAsync(2 * 60_000);
     const until = await finish(sim, () => collector.close());
 
-    assertExactlyOnce(sink.posts, publishedIds(sim, since - 2 * 60_000, until));
+    assertExactlyOnce(sink.posts, publishedIds(sim, since, until));
     const attempts = streamAttempts(sim);
     assert.ok(attempts.some((a) => a.status === 200 && a.query.backfill_minutes === "2"));
     const { backfilled, dedup } = collector.status();
