@@ -35,6 +35,11 @@ export interface ConnectionLoopConfig {
   /** End the loop at the first clean end of body (a Recovery stream replays its window, then
    * closes). @default {false} */
   readonly endOnEof?: boolean;
+  /** With `endOnEof`: a body that ends before its first heartbeat or post is retried (with the
+   * network backoff) this many times before it counts as the end: X closes a Recovery once it
+   * replayed its window, but a connection that drops before its first byte looks the same, and
+   * taking it for an empty window loses the window. @default {0} */
+  readonly emptyEofRetries?: number;
 }
 
 /** How the loop ended. */
@@ -94,6 +99,8 @@ export async function runConnectionLoop(config: ConnectionLoopConfig): Promise<L
       policy.observeRateLimit(rl, atMs),
   };
 
+  // Bodies that ended before their first byte, while `endOnEof` (see `emptyEofRetries`).
+  let emptyEnds = 0;
   for (let attempt = 1;; attempt++) {
     const url = await urlFor(attempt, options, signal, emit);
     if (url === undefined || signal.aborted) return stop("closed");
@@ -115,7 +122,10 @@ export async function runConnectionLoop(config: ConnectionLoopConfig): Promise<L
     const { cause, established } = result;
     emit({ type: "disconnected", atMs, connectionId, cause, established });
     if (cause.kind === "closed") return stop("closed");
-    if (config.endOnEof && cause.kind === "eof") return stop("eof");
+    if (config.endOnEof && cause.kind === "eof") {
+      if (established || emptyEnds >= (config.emptyEofRetries ?? 0)) return stop("eof");
+      emptyEnds++;
+    }
 
     const decision = policy.decide({ cause, established, atMs });
     if (decision.action === "stop") {

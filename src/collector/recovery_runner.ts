@@ -33,6 +33,10 @@ export interface RecoveryRunnerContext {
   readonly deliver: (post: PostMessage) => void | Promise<void>;
 }
 
+/** A Recovery stream that ends before its first post or heartbeat is asked again this many
+ * times before its window counts as empty (it may have dropped before its first byte). */
+export const EMPTY_RECOVERY_RETRIES = 3;
+
 /**
  * Runs `job` until its stream ends cleanly (`ok`), stops for good, or `signal` aborts. Emits
  * `recovery-started` and `recovery-finished`. Never rejects for a failed stream.
@@ -98,6 +102,7 @@ export async function runRecovery(
     },
     signal: ctx.signal,
     endOnEof: true,
+    emptyEofRetries: EMPTY_RECOVERY_RETRIES,
     policy: ctx.policy,
   });
   const ok = exit.reason === "eof";
