@@ -264,6 +264,17 @@ function collectGarbage(): boolean {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The largest of the first half of `values` and of the last half (the middle one, for an odd
+ * count, in the last), and how much the last half's exceeds the first's, %. */
+function halvesGrowth(
+  values: readonly number[],
+): { firstMax: number; lastMax: number; growthPercent: number } {
+  const half = Math.floor(values.length / 2);
+  const firstMax = Math.max(0, ...values.slice(0, Math.max(1, half)));
+  const lastMax = Math.max(0, ...values.slice(half));
+  return { firstMax, lastMax, growthPercent: firstMax === 0 ? 0 : (lastMax / firstMax - 1) * 100 };
+}
+
 /** Least-squares slope of `ys` over `xs`. */
 function slope(xs: readonly number[], ys: readonly number[]): number {
   const n = xs.length;
@@ -603,10 +614,7 @@ async function parent(): Promise<void> {
     const afterWarmup = inWindow.filter((s) => secondsOf(s) >= warmupSeconds);
     const mb = (n: number): number => Math.round((n / MB) * 10) / 10;
     const peak = (list: readonly Sample[]): number => Math.max(0, ...list.map((s) => s.rss));
-    const half = Math.floor(afterWarmup.length / 2);
-    const firstHalfPeak = peak(afterWarmup.slice(0, Math.max(1, half)));
-    const lastHalfPeak = peak(afterWarmup.slice(half));
-    const growthPercent = firstHalfPeak === 0 ? 0 : (lastHalfPeak / firstHalfPeak - 1) * 100;
+    const { growthPercent } = halvesGrowth(afterWarmup.map((s) => s.rss));
     const slopeMBPerMin = slope(
       afterWarmup.map((s) => secondsOf(s) / 60),
       afterWarmup.map((s) => s.rss / MB),
@@ -618,10 +626,11 @@ async function parent(): Promise<void> {
     // window's Map table doubles and halves as it rehashes, a burst may be in flight); a leak
     // raises the maxima.
     const held = (s: Live): number => s.heapUsed + s.external;
-    const liveHalf = Math.floor(lives.length / 2);
-    const heldFirstHalfMax = Math.max(0, ...lives.slice(0, Math.max(1, liveHalf)).map(held));
-    const heldLastHalfMax = Math.max(0, ...lives.slice(liveHalf).map(held));
-    const liveGrowthPercent = lives.length < 2 ? 0 : (heldLastHalfMax / heldFirstHalfMax - 1) * 100;
+    const {
+      firstMax: heldFirstHalfMax,
+      lastMax: heldLastHalfMax,
+      growthPercent: liveGrowthPercent,
+    } = halvesGrowth(lives.map(held));
     const flat = growthPercent <= 10 && liveGrowthPercent <= 10;
     const childCpuSeconds =
       (last.cpuUserUs + last.cpuSystemUs - first.cpuUserUs - first.cpuSystemUs) / 1e6;

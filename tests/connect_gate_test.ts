@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { BackoffPolicy } from "../src/backoff_policy.ts";
+import type { ClientEvent } from "../src/client_events.ts";
 import type { BackoffClass } from "../src/disconnect_cause.ts";
 import { ConnectGate } from "../src/collector/connect_gate.ts";
 import { installClock, type TestClock } from "./helpers/simulator_harness.ts";
@@ -24,22 +25,24 @@ function retry(connectionId: number, backoffClass: BackoffClass, delayMs: number
   } as const;
 }
 
+/** Connection `connectionId`'s attempt failed, now, before it was established. */
+function failed(connectionId: number, cause: Record<string, unknown>): ClientEvent {
+  return {
+    type: "disconnected",
+    atMs: Date.now(),
+    connectionId,
+    cause,
+    established: false,
+  } as never;
+}
+
 describe("ConnectGate", () => {
   it("holds every connection's next request until the latest backoff wait has ended", async () => {
     const gate = new ConnectGate({ policy: new BackoffPolicy(), now: Date.now });
     const signal = new AbortController().signal;
     // Connection 0's request failed with a 503: it waits 5 s on the HTTP curve.
     await gate.enter(0, signal);
-    gate.observe(
-      0,
-      {
-        type: "disconnected",
-        atMs: Date.now(),
-        connectionId: 0,
-        cause: { kind: "http", status: 503, headers: {}, body: "" },
-        established: false,
-      } as never,
-    );
+    gate.observe(0, failed(0, { kind: "http", status: 503, headers: {}, body: "" }));
     gate.observe(0, retry(0, "http", 5_000));
     // Connection 1 dropped after being established: it would reconnect at once, but X's wait
     // applies to the client's next request, whichever connection sends it.
@@ -92,16 +95,7 @@ describe("ConnectGate: an answered request is not yet an established one", () =>
     const entering = gate.enter(1, signal).then(() => void (enteredAtMs = Date.now()));
     await clock.tickAsync(500);
     const failedAtMs = Date.now();
-    gate.observe(
-      0,
-      {
-        type: "disconnected",
-        atMs: failedAtMs,
-        connectionId: 0,
-        cause: { kind: "network", error: new TypeError("reset") },
-        established: false,
-      } as never,
-    );
+    gate.observe(0, failed(0, { kind: "network", error: new TypeError("reset") }));
     gate.observe(0, retry(0, "network", 250));
     await clock.tickAsync(250);
     await entering;

@@ -12,10 +12,9 @@ import {
   type RecoveryWindow,
 } from "../recovery/recovery_planner.ts";
 import type { RecoveryJob, RecoveryJobs } from "./recovery_jobs.ts";
-import type { StreamGaps } from "./stream_gaps.ts";
+import { CREATED_AT_SKEW_MS, type StreamGaps } from "./stream_gaps.ts";
 
 const BACKFILL_PARAMS = ["backfill_minutes", "backfillMinutes"];
-const MARGIN_SKEW_MS = 60_000;
 
 /** What {@linkcode GapResponder} needs. */
 export interface GapResponderOptions {
@@ -201,7 +200,7 @@ export class GapResponder {
     if (!this.#pending.has(id)) this.#o.onRecoveryQueued(partition);
     // Taken now, before the reconnect writes anything: the ids written before the gap. A minute
     // early, for the skew between `created_at` (X's clock) and the window (this host's).
-    const written = this.#o.writtenSince?.(partition, window.startMs - MARGIN_SKEW_MS);
+    const written = this.#o.writtenSince?.(partition, window.startMs - CREATED_AT_SKEW_MS);
     this.#pending.set(id, { window, written });
   }
 }

@@ -24,9 +24,10 @@ export interface ReconnectPlan {
   readonly readBeforeMs?: number;
 }
 
-/** How long before the gap (and before the newest post read) a backfilled post may still have
- * been missed: X's clock against this host's, and X's delivery delay. */
-export const BACKFILL_READ_SKEW_MS = 60_000;
+/** How far a post's `created_at` (X's clock, and X's delivery delay) may lie before this host's
+ * time of reading it: a backfilled post created this long before the gap may still have been
+ * missed, and a replay's margin is checked against the ids written from this long before it. */
+export const CREATED_AT_SKEW_MS = 60_000;
 
 interface ConnectionState {
   readonly partition: number | undefined;
@@ -197,7 +198,7 @@ export class StreamGaps {
     // A backfill of whole minutes replays up to minutes of posts read before the gap: more, at a
     // high rate, than the de-duplication window holds.
     const readBeforeMs = Math.min(gapStartMs, c.newestPostAtMs ?? gapStartMs) -
-      BACKFILL_READ_SKEW_MS;
+      CREATED_AT_SKEW_MS;
     return { backfillMinutes, plan, gapMs, gapStartMs, readBeforeMs };
   }
 
