@@ -270,6 +270,53 @@ describe("loss: the collector against the simulator", () => {
     assert.equal(collector.status().recoveries.done, 1);
   });
 
+  it("writes the live stream's first second once though the Recovery's end replays it", async () => {
+    const sim = createSimulator({ seed: 21, postsPerSecond: 50 });
+    // 100 ids: 2 s of this stream; the Recovery replays ~2,000 posts before its last second,
+    // the one the live connection already delivered after it resumed.
+    const { collector, sink } = startCollector(sim, { dedup: { maxEntries: 100 } });
+    await clock.tickAsync(10_300);
+    const since = sim.now();
+    sim.fault({ kind: "http-status", status: 503, count: 1 });
+    sim.fault({ kind: "full-buffer" }); // a Recovery, whatever the gap; resumed mid-second
+    await clock.tickAsync(60_000);
+    const until = await finish(sim, () => collector.close());
+
+    assertExactlyOnce(sink.posts, publishedIds(sim, since, until));
+    const [recovery] = streamAttempts(sim).filter((a) => a.query.start_time !== undefined);
+    const resumed = streamAttempts(sim).find((a) =>
+      a.status === 200 && a.query.start_time === undefined && a.atMs > since
+    );
+    assert.ok(resumed !== undefined, "the live stream resumed");
+    assert.ok(
+      Date.parse(recovery.query.end_time) > resumed.atMs,
+      "the Recovery's end (rounded up) lies after the live stream resumed",
+    );
+  });
+
+  it("starts a later gap's Recovery where an earlier one ended, not inside it", async () => {
+    const sim = createSimulator({ seed: 22, postsPerSecond: 50 });
+    const { collector, sink } = startCollector(sim, { dedup: { maxEntries: 100 } });
+    await clock.tickAsync(10_000);
+    const since = sim.now();
+    sim.fault({ kind: "rate-limit", resetInMs: 20 * 60_000 });
+    sim.fault({ kind: "eof" });
+    await clock.tickAsync(20 * 60_000 + 15_000); // resumed; the first Recovery is done
+    // 10 s after resuming: the next gap's 30 s margin reaches 20 s into the first window.
+    sim.fault({ kind: "rate-limit", resetInMs: 6 * 60_000 });
+    sim.fault({ kind: "eof" });
+    await clock.tickAsync(8 * 60_000);
+    const until = await finish(sim, () => collector.close());
+
+    assertExactlyOnce(sink.posts, publishedIds(sim, since, until));
+    const windows = streamAttempts(sim)
+      .filter((a) => a.query.start_time !== undefined && a.status === 200)
+      .map((a) => ({ start: Date.parse(a.query.start_time), end: Date.parse(a.query.end_time) }));
+    assert.equal(windows.length, 2, JSON.stringify(windows));
+    assert.equal(windows[1].start, windows[0].end, "the second starts where the first ended");
+    assert.deepEqual(collector.status().recoveries, { queued: 0, running: 0, done: 2, failed: 0 });
+  });
+
   it("plans a Recovery after a full-buffer disconnect (backfill is not possible then)", async () => {
     const sim = createSimulator({ seed: 8, postsPerSecond: 20 });
     const { collector, sink } = startCollector(sim);

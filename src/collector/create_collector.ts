@@ -29,6 +29,7 @@ import { PartitionWatermarks } from "./partition_watermarks.ts";
 import { BACKFILL_SOURCE, PostPipeline, RECOVERY_SOURCE } from "./post_pipeline.ts";
 import { RecoveryJobs } from "./recovery_jobs.ts";
 import { RecentlyWritten } from "./recovery_margin.ts";
+import { RecoveryLedger } from "./replay_ledger.ts";
 import { runRecovery } from "./recovery_runner.ts";
 import { seedDedup } from "./seed_dedup.ts";
 import { StreamGaps } from "./stream_gaps.ts";
@@ -168,6 +169,7 @@ export function createCollector(options: CollectorOptions): Collector {
   });
 
   const recentlyWritten = new RecentlyWritten();
+  const ledger = new RecoveryLedger({ product });
   const pipeline = new PostPipeline({
     queue: options.queue ?? {},
     store: dedupStore,
@@ -187,20 +189,14 @@ export function createCollector(options: CollectorOptions): Collector {
       }
     },
     onWritten: (item) => {
+      const { id, createdAt } = item.post;
+      const createdAtMs = Date.parse(createdAt ?? "");
+      const atMs = Number.isNaN(createdAtMs) ? item.receivedAtMs : createdAtMs;
+      if (id !== undefined) ledger.noteWritten(item.partition, id, atMs, item.written);
       if (item.source !== RECOVERY_SOURCE) {
-        watermarks.observe(item.partition, item.receivedAtMs, {
-          id: item.post.id,
-          createdAt: item.post.createdAt,
-        });
+        watermarks.observe(item.partition, item.receivedAtMs, { id, createdAt });
         // For the margin of a later Recovery (a Recovery's own posts are from an older gap).
-        if (item.post.id !== undefined) {
-          const createdAtMs = Date.parse(item.post.createdAt ?? "");
-          recentlyWritten.note(
-            item.partition,
-            item.post.id,
-            Number.isNaN(createdAtMs) ? item.receivedAtMs : createdAtMs,
-          );
-        }
+        if (id !== undefined) recentlyWritten.note(item.partition, id, atMs);
       }
       const verdict = meter.record(item.post);
       if (verdict === "capped") pause("meter-cap");
@@ -256,6 +252,7 @@ export function createCollector(options: CollectorOptions): Collector {
   const jobs = new RecoveryJobs({
     now,
     run: async (job) => {
+      let ok = false;
       try {
         const outcome = await runRecovery(job, {
           connect: resolved.connect,
@@ -277,11 +274,13 @@ export function createCollector(options: CollectorOptions): Collector {
             });
           },
         });
+        ok = outcome.ok;
         if (!outcome.ok && outcome.reason !== "closed") {
           responder.recoveryFailed(job, outcome.reason ?? "unknown");
         }
         return outcome;
       } finally {
+        ledger.finished(job.partition, job.written, ok);
         watermarks.release(job.partition);
       }
     },
@@ -289,6 +288,7 @@ export function createCollector(options: CollectorOptions): Collector {
   const responder = new GapResponder({
     gaps,
     jobs,
+    ledger,
     product,
     recovery: resolved.recovery,
     now,

@@ -12,6 +12,7 @@ import {
   type RecoveryWindow,
 } from "../recovery/recovery_planner.ts";
 import type { RecoveryJob, RecoveryJobs } from "./recovery_jobs.ts";
+import type { RecoveryLedger } from "./replay_ledger.ts";
 import { CREATED_AT_SKEW_MS, type StreamGaps } from "./stream_gaps.ts";
 
 const BACKFILL_PARAMS = ["backfill_minutes", "backfillMinutes"];
@@ -20,6 +21,8 @@ const BACKFILL_PARAMS = ["backfill_minutes", "backfillMinutes"];
 export interface GapResponderOptions {
   readonly gaps: StreamGaps;
   readonly jobs: RecoveryJobs;
+  /** Trims each Recovery against the ones already admitted and guards its replay. */
+  readonly ledger: RecoveryLedger;
   readonly product: "v2" | "powertrack";
   /** Whether Recovery streams may run. */
   readonly recovery: boolean;
@@ -41,7 +44,8 @@ export interface GapResponderOptions {
   readonly onNoBackfill: (id: number) => void;
   /** A Recovery of `partition` was planned (its watermark must hold until it is done). */
   readonly onRecoveryQueued: (partition: number | undefined) => void;
-  /** A planned Recovery was dropped: another one, already queued, covers its window. */
+  /** A planned Recovery was dropped: others, already queued, running or done, cover its
+   * window. */
   readonly onRecoveryDropped?: (partition: number | undefined) => void;
   /** Ids of `partition` written with a time at or after `sinceMs` (see `RecentlyWritten`): a
    * Recovery or a backfill planned now takes them, so its margin is not written twice.
@@ -58,11 +62,13 @@ export interface GapResponderOptions {
  * import assert from "node:assert/strict";
  * import { GapResponder } from "./gap_responder.ts";
  * import { RecoveryJobs } from "./recovery_jobs.ts";
+ * import { RecoveryLedger } from "./replay_ledger.ts";
  * import { StreamGaps } from "./stream_gaps.ts";
  * const gaps = new StreamGaps({ product: "v2", backfill: "auto", partitions: [undefined] });
  * const responder = new GapResponder({
  *   gaps, product: "v2", recovery: true, now: () => 120_000, partitionOf: () => undefined,
  *   jobs: new RecoveryJobs({ now: () => 0, run: () => Promise.resolve({ ok: true, posts: 0 }) }),
+ *   ledger: new RecoveryLedger({ product: "v2" }),
  *   onBackfill: () => {}, onNoBackfill: () => {}, onRecoveryQueued: () => {}, raise: () => {},
  * });
  * gaps.noteActivity(0, 0);
@@ -133,11 +139,15 @@ export class GapResponder {
       this.#o.gaps.closeGap(other, atMs);
       this.#o.onRecoveryDropped?.(partition);
     }
-    this.#o.jobs.enqueue(
+    // Windows already admitted may hold its start (a later gap's margin reaches back into an
+    // earlier Recovery), or all of it.
+    const guard = this.#o.ledger.admit(
+      partition,
       { ...window, endMs: Math.max(window.endMs, atMs) },
-      this.#o.partitionOf(id),
       written,
     );
+    if (guard === undefined) this.#o.onRecoveryDropped?.(partition);
+    else this.#o.jobs.enqueue(guard.window, partition, guard);
   }
 
   /** The query parameters of a Recovery of `window`. */

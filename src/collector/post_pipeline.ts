@@ -35,6 +35,13 @@ const REPLAY_SOURCES: ReadonlySet<string> = new Set([RECOVERY_SOURCE, BACKFILL_S
  */
 export const REPLAY_QUEUE_ITEMS = 1_000;
 
+/** Ids known to be written already (a `Set` is one): what a replay checks besides the
+ * de-duplication window. */
+export interface WrittenIds {
+  /** Whether `id` was written. */
+  has(id: string): boolean;
+}
+
 /** A post on its way from a reader to the sinks. */
 export interface QueuedPost {
   readonly post: PostMessage;
@@ -44,9 +51,10 @@ export interface QueuedPost {
   readonly partition: number | undefined;
   /** When it was read, epoch ms. */
   readonly receivedAtMs: number;
-  /** Ids its source knows were written already (a Recovery's margin, written before its gap):
-   * such a post is a duplicate even when the de-duplication window forgot its id. */
-  readonly written?: ReadonlySet<string>;
+  /** Ids its source knows were written already (a Recovery's margin, written before its gap,
+   * and what others wrote in its window): such a post is a duplicate even when the
+   * de-duplication window forgot its id. */
+  readonly written?: WrittenIds;
   /** Its source knows it was read before (a backfill's replay of the minutes before its gap):
    * counted as a duplicate at once, never queued, even when the window forgot its id. */
   readonly read?: boolean;

@@ -5,6 +5,7 @@
  * @module
  */
 import type { RecoveryWindow } from "../recovery/recovery_planner.ts";
+import type { WrittenIds } from "./post_pipeline.ts";
 import { MAX_CONCURRENT_RECOVERIES, MAX_RECOVERY_WINDOW_MS } from "../x_limits.ts";
 
 /** One Recovery to run. */
@@ -15,9 +16,10 @@ export interface RecoveryJob {
   readonly window: RecoveryWindow;
   /** The partition it replays, `undefined` for an unpartitioned stream. */
   readonly partition: number | undefined;
-  /** Ids in its window already written before the gap (its margin): replaying them is a
-   * duplicate even after the de-duplication window forgot them. Dropped with the job. */
-  readonly written?: ReadonlySet<string>;
+  /** Ids in its window already written (its margin, written before the gap, and see
+   * `ReplayGuard`): replaying them is a duplicate even after the de-duplication window forgot
+   * them. Dropped with the job. */
+  readonly written?: WrittenIds;
 }
 
 /** How a Recovery ended: `ok` when its stream replayed the window to its end. */
@@ -83,7 +85,7 @@ export class RecoveryJobs {
   enqueue(
     window: RecoveryWindow,
     partition: number | undefined,
-    written?: ReadonlySet<string>,
+    written?: WrittenIds,
   ): RecoveryJob | undefined {
     if (this.#stopped) return undefined;
     const job: RecoveryJob = {

@@ -93,7 +93,7 @@ export function planRecovery(input: RecoveryInput): RecoveryPlan {
   if (!fullBuffer && gapMs + marginMs <= MAX_BACKFILL_MINUTES * MINUTE_MS) {
     return { kind: "backfill", minutes: Math.ceil((gapMs + marginMs) / MINUTE_MS) };
   }
-  const unit = unitMs(product);
+  const unit = recoveryUnitMs(product);
   const endMs = alignUp(nowMs, unit);
   const recoverableFromMs = alignUp(nowMs - MAX_RECOVERY_WINDOW_MS, unit);
   const startMs = alignDown(gapStartMs - marginMs, unit);
@@ -139,9 +139,9 @@ export function formatRecoveryParams(
     case "unrecoverable":
       return formatRecoveryParams(plan.partialRecovery, product);
     case "recovery": {
-      const unit = unitMs(product);
-      const start = new Date(alignDown(plan.startMs, unit));
-      const end = new Date(alignUp(plan.endMs, unit));
+      const aligned = alignRecoveryWindow(plan, product);
+      const start = new Date(aligned.startMs);
+      const end = new Date(aligned.endMs);
       return v2
         ? { start_time: isoSeconds(start), end_time: isoSeconds(end) }
         : { startTime: compactMinutes(start), endTime: compactMinutes(end) };
@@ -149,7 +149,34 @@ export function formatRecoveryParams(
   }
 }
 
-function unitMs(product: "v2" | "powertrack"): number {
+/**
+ * `window` as X receives it: the start rounded down and the end rounded up to the product's
+ * unit (v2: the second, PowerTrack: the minute). Two Recoveries of the same partition meet
+ * exactly when one starts at the other's aligned end.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { alignRecoveryWindow } from "./recovery_planner.ts";
+ * const window = { kind: "recovery", startMs: 61_500, endMs: 121_200 } as const;
+ * assert.deepEqual(alignRecoveryWindow(window, "v2"), { kind: "recovery", startMs: 61_000, endMs: 122_000 });
+ * assert.deepEqual(alignRecoveryWindow(window, "powertrack"), { kind: "recovery", startMs: 60_000, endMs: 180_000 });
+ * ```
+ */
+export function alignRecoveryWindow(
+  window: RecoveryWindow,
+  product: "v2" | "powertrack",
+): RecoveryWindow {
+  const unit = recoveryUnitMs(product);
+  return {
+    kind: "recovery",
+    startMs: alignDown(window.startMs, unit),
+    endMs: alignUp(window.endMs, unit),
+  };
+}
+
+/** The precision of a Recovery's times on `product`: v2 the second, PowerTrack the minute. */
+export function recoveryUnitMs(product: "v2" | "powertrack"): number {
   return product === "v2" ? 1_000 : MINUTE_MS;
 }
 
