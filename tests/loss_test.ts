@@ -317,6 +317,30 @@ describe("loss: the collector against the simulator", () => {
     assert.deepEqual(collector.status().recoveries, { queued: 0, running: 0, done: 2, failed: 0 });
   });
 
+  it("writes a backfill once where it replays the end of an earlier Recovery", async () => {
+    const sim = createSimulator({ seed: 23, postsPerSecond: 50 });
+    const { collector, sink } = startCollector(sim, { dedup: { maxEntries: 100 } });
+    await clock.tickAsync(10_300);
+    const since = sim.now();
+    sim.fault({ kind: "http-status", status: 503, count: 1 });
+    sim.fault({ kind: "full-buffer" }); // a Recovery, up to the live stream's resumption
+    await clock.tickAsync(20_000);
+    sim.fault({ kind: "http-status", status: 503, count: 1 });
+    sim.fault({ kind: "eof" }); // a ~5 s gap: backfill_minutes=1 replays the Recovery's end
+    await clock.tickAsync(60_000);
+    const until = await finish(sim, () => collector.close());
+
+    assertExactlyOnce(sink.posts, publishedIds(sim, since, until));
+    const attempts = streamAttempts(sim).filter((a) => a.status === 200);
+    const recovery = attempts.find((a) => a.query.start_time !== undefined);
+    const backfill = attempts.find((a) => a.query.backfill_minutes === "1");
+    assert.ok(recovery !== undefined && backfill !== undefined, "a Recovery, then a backfill");
+    assert.ok(
+      backfill.atMs - 60_000 < Date.parse(recovery.query.end_time),
+      "the backfill reaches back into the Recovery's window",
+    );
+  });
+
   it("plans a Recovery after a full-buffer disconnect (backfill is not possible then)", async () => {
     const sim = createSimulator({ seed: 8, postsPerSecond: 20 });
     const { collector, sink } = startCollector(sim);

@@ -27,6 +27,15 @@ describe("RecoveryLedger: Recovery windows that never replay a post twice", () =
     assert.deepEqual(c.window, window(27 * MIN, 30 * MIN));
   });
 
+  it("ends a window where an earlier one that holds its end starts", () => {
+    const ledger = new RecoveryLedger({ product: "v2" });
+    ledger.admit(undefined, window(10 * MIN, 20 * MIN));
+    assert.deepEqual(
+      ledger.admit(undefined, window(5 * MIN, 20 * MIN))?.window,
+      window(5 * MIN, 10 * MIN),
+    );
+  });
+
   it("drops a window the earlier ones cover entirely", () => {
     const ledger = new RecoveryLedger({ product: "v2" });
     ledger.admit(undefined, window(0, 20 * MIN));

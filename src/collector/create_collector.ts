@@ -192,11 +192,13 @@ export function createCollector(options: CollectorOptions): Collector {
       const { id, createdAt } = item.post;
       const createdAtMs = Date.parse(createdAt ?? "");
       const atMs = Number.isNaN(createdAtMs) ? item.receivedAtMs : createdAtMs;
-      if (id !== undefined) ledger.noteWritten(item.partition, id, atMs, item.written);
+      if (id !== undefined) {
+        ledger.noteWritten(item.partition, id, atMs, item.written);
+        // For the margin of a later replay (of a Recovery's posts, only its last minutes).
+        recentlyWritten.note(item.partition, id, atMs);
+      }
       if (item.source !== RECOVERY_SOURCE) {
         watermarks.observe(item.partition, item.receivedAtMs, { id, createdAt });
-        // For the margin of a later Recovery (a Recovery's own posts are from an older gap).
-        if (id !== undefined) recentlyWritten.note(item.partition, id, atMs);
       }
       const verdict = meter.record(item.post);
       if (verdict === "capped") pause("meter-cap");

@@ -95,8 +95,14 @@ export class GapResponder {
     const o = this.#o;
     for (const name of BACKFILL_PARAMS) url.searchParams.delete(name);
     if (this.#pending.has(id)) {
-      o.onNoBackfill(id);
-      return url;
+      // Its Recovery waits for the live stream to be back: on this connection, or on another
+      // that carries it already (then it runs now, up to there).
+      const carriedFromMs = o.gaps.carrierFrom(id);
+      if (carriedFromMs === undefined) {
+        o.onNoBackfill(id);
+        return url;
+      }
+      this.connected(id, carriedFromMs);
     }
     const nowMs = o.now();
     const planned = o.gaps.planReconnect(id, nowMs);
@@ -118,10 +124,12 @@ export class GapResponder {
     }
     o.onNoBackfill(id);
     this.#act(id, planned.plan, nowMs);
+    if (planned.carriedFromMs !== undefined) this.connected(id, planned.carriedFromMs);
     return url;
   }
 
-  /** Connection `id` is connected at `atMs`: its planned Recovery is queued, up to then. */
+  /** The live stream of connection `id`'s partition is back since `atMs` (it connected, or
+   * another connection carries it): its planned Recovery is queued, up to then. */
   connected(id: number, atMs: number): void {
     const pending = this.#pending.get(id);
     if (pending === undefined) return;

@@ -1,9 +1,11 @@
 /**
- * The ids a Recovery's margin will replay but that were written before its gap. A Recovery starts
+ * The ids a replay's margin will replay but that were written before its gap. A Recovery starts
  * 30 s (plus rounding) before the gap, and replays those posts as long after as the gap lasted:
- * past the de-duplication window's 30 minutes they would be written twice. The collector keeps
- * the ids written in the last few minutes of stream time (bounded), and a Recovery job takes a
- * copy of the ones in its window when it is planned (dropped when the job ends).
+ * past the de-duplication window's 30 minutes, or behind a burst of more posts than it holds,
+ * they would be written twice; a backfill replays whole minutes. The collector keeps the ids
+ * written in the last few minutes of stream time (bounded; a Recovery's last minutes too, which
+ * a backfill soon after may replay), and a Recovery job or a backfill takes a copy of the ones
+ * in its window when it is planned (dropped when it ends).
  *
  * @module
  */
@@ -19,8 +21,9 @@ export interface RecentlyWrittenOptions {
 
 /** 3 minutes: the 30 s margin, rounding down to PowerTrack's minute, and clock skew. */
 export const DEFAULT_MARGIN_RETENTION_MS = 3 * 60_000;
-/** 100k ids per partition: about 15 s of the whole firehose, minutes of any filtered stream. */
-export const DEFAULT_MARGIN_MAX_ENTRIES = 100_000;
+/** 500k ids per partition: the 3 minutes of retention up to 2,700 posts/s (a margin reaches a
+ * minute and a half back: 180,000 ids at 2,000 posts/s), minutes of any filtered stream. */
+export const DEFAULT_MARGIN_MAX_ENTRIES = 500_000;
 
 class Recent {
   ids: string[] = [];
@@ -56,10 +59,12 @@ export class RecentlyWritten {
     this.#maxEntries = options.maxEntries ?? DEFAULT_MARGIN_MAX_ENTRIES;
   }
 
-  /** Post `id` of `partition`, of time `atMs`, was written. */
+  /** Post `id` of `partition`, of time `atMs`, was written (a replay's post older than the
+   * retention, measured from the newest, is not kept). */
   note(partition: number | undefined, id: string, atMs: number): void {
     let recent = this.#partitions.get(partition);
     if (recent === undefined) this.#partitions.set(partition, recent = new Recent());
+    if (atMs < recent.newestMs - this.#retentionMs) return;
     recent.ids.push(id);
     recent.times.push(atMs);
     if (atMs > recent.newestMs) recent.newestMs = atMs;

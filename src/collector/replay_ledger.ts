@@ -106,8 +106,10 @@ export class RecoveryLedger {
 
   /**
    * The guard of a Recovery of `window` for `partition`, its start moved to the end of any
-   * window already admitted that holds it; `undefined` when those cover all of it. `margin`:
-   * the ids written before the gap.
+   * window already admitted that holds it, and its end to the start of one that holds its end;
+   * `undefined` when those cover all of it. `margin`: the ids written before the gap. (A window
+   * admitted earlier that lies strictly inside it is replayed twice, and caught by the guards
+   * only while both run.)
    */
   admit(
     partition: number | undefined,
@@ -129,14 +131,20 @@ export class RecoveryLedger {
         if (!inherited.includes(c.guard)) inherited.push(c.guard);
       }
     }
-    if (startMs >= aligned.endMs) return undefined;
+    // One that starts inside it and reaches its end takes that part (a connection that dropped
+    // earlier planned a window reaching back further than the one queued first).
+    let endMs = aligned.endMs;
+    for (const c of covered) {
+      if (c.startMs > startMs && c.startMs < endMs && c.endMs >= endMs) endMs = c.startMs;
+    }
+    if (startMs >= endMs) return undefined;
     const guard = new ReplayGuard(
-      { kind: "recovery", startMs, endMs: aligned.endMs },
+      { kind: "recovery", startMs, endMs },
       this.#unitMs,
       margin,
       inherited.filter((g) => g.window.endMs === startMs),
     );
-    covered.push({ startMs, endMs: aligned.endMs, guard });
+    covered.push({ startMs, endMs, guard });
     if (covered.length > MAX_COVERED_WINDOWS) covered.shift();
     this.#covered.set(partition, covered);
     let active = this.#active.get(partition);

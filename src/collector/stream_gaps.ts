@@ -22,7 +22,13 @@ export interface ReconnectPlan {
   /** With a backfill: posts created before this (epoch ms) were read before the gap, so the
    * backfill's replay of them is a duplicate even once the de-duplication window forgot them. */
   readonly readBeforeMs?: number;
+  /** Another connection of the partition carries the stream since this time (epoch ms): the
+   * gap ends there, and its Recovery need not wait for this connection to be back. */
+  readonly carriedFromMs?: number;
 }
+
+/** A heartbeat this long after the last post read shows a replay is over (the stream idles). */
+const IDLE_AFTER_MS = 20_000;
 
 /** How far a post's `created_at` (X's clock, and X's delivery delay) may lie before this host's
  * time of reading it: a backfilled post created this long before the gap may still have been
@@ -41,6 +47,11 @@ interface ConnectionState {
   lastReadMs: number | undefined;
   /** `created_at` of the newest post it read, epoch ms. */
   newestPostAtMs: number | undefined;
+  /** When it read its last post, epoch ms. */
+  lastPostReadAtMs: number | undefined;
+  /** Its connection asked for a backfill at this time and may still be replaying it: a
+   * heartbeat read meanwhile does not show the stream read up to now. */
+  replayingFromMs: number | undefined;
   /** A deliver was held by the queue during this connection (the reader lagged). */
   lagged: boolean;
   /** Its last loss was a full buffer (or a sudden stop while it lagged): backfill cannot help. */
@@ -90,6 +101,8 @@ export class StreamGaps {
       attemptBackfillMs: 0,
       lastReadMs: undefined,
       newestPostAtMs: undefined,
+      lastPostReadAtMs: undefined,
+      replayingFromMs: undefined,
       lagged: false,
       fullBuffer: false,
       interrupted: false,
@@ -105,13 +118,25 @@ export class StreamGaps {
     }
   }
 
-  /** Connection `id` read a post or a heartbeat at `atMs`: it is flowing. */
+  /** Connection `id` read a post (created at `postAtMs`) or a heartbeat at `atMs`: it is
+   * flowing. The stream counts as read up to the post's `created_at` when that is earlier (a
+   * backfill's replay, cut short, has read no further), and a heartbeat in the middle of a
+   * replay counts for nothing. */
   noteActivity(id: number, atMs: number, postAtMs?: number): void {
     const c = this.#connections[id];
-    c.lastReadMs = Math.max(c.lastReadMs ?? -Infinity, atMs);
+    let readToMs = atMs;
     if (postAtMs !== undefined && !Number.isNaN(postAtMs)) {
       c.newestPostAtMs = Math.max(c.newestPostAtMs ?? -Infinity, postAtMs);
+      c.lastPostReadAtMs = atMs;
+      if (c.replayingFromMs !== undefined && postAtMs >= c.replayingFromMs) {
+        c.replayingFromMs = undefined; // caught up with the live stream
+      }
+      readToMs = Math.min(atMs, postAtMs);
+    } else if (c.replayingFromMs !== undefined) {
+      if (atMs - (c.lastPostReadAtMs ?? -Infinity) < IDLE_AFTER_MS) return;
+      c.replayingFromMs = undefined; // nothing left to replay
     }
+    c.lastReadMs = Math.max(c.lastReadMs ?? -Infinity, readToMs);
     c.fullBuffer = false;
     c.interrupted = false;
   }
@@ -122,6 +147,7 @@ export class StreamGaps {
     c.connected = true;
     c.lagged = false;
     c.coverFromMs = atMs - c.attemptBackfillMs;
+    c.replayingFromMs = c.attemptBackfillMs > 0 ? atMs : undefined;
     // The stream starts here for a connection that never read before (no watermark): should it
     // drop before its first byte, what was published since then is a gap to backfill.
     c.lastReadMs ??= c.coverFromMs;
@@ -140,6 +166,7 @@ export class StreamGaps {
     const full = fullBuffer || (sudden && c.lagged && c.connected);
     c.connected = false;
     c.coverFromMs = undefined;
+    c.replayingFromMs = undefined;
     c.lagged = false;
     c.interrupted = true;
     if (full) c.fullBuffer = true;
@@ -187,6 +214,18 @@ export class StreamGaps {
       fullBuffer: c.fullBuffer,
       product: this.#product,
     });
+    const carriedFromMs = this.carrierFrom(id, gapStartMs);
+    if (plan.kind !== "backfill" && plan.kind !== "none" && carriedFromMs !== undefined) {
+      // Another connection has carried the stream since then: recover only up to there (a
+      // Recovery, as a backfill from now may not reach back so far).
+      const carried = planRecovery({
+        gapStartMs,
+        nowMs: Math.max(carriedFromMs, gapStartMs + 1),
+        fullBuffer: true,
+        product: this.#product,
+      });
+      return { backfillMinutes: undefined, plan: carried, gapMs, gapStartMs, carriedFromMs };
+    }
     if (plan.kind !== "backfill") return { backfillMinutes: undefined, plan, gapMs, gapStartMs };
     const setting = this.#backfill;
     const backfillMinutes = setting === "off"
@@ -200,6 +239,19 @@ export class StreamGaps {
     const readBeforeMs = Math.min(gapStartMs, c.newestPostAtMs ?? gapStartMs) -
       CREATED_AT_SKEW_MS;
     return { backfillMinutes, plan, gapMs, gapStartMs, readBeforeMs };
+  }
+
+  /** Since when another connection of `id`'s partition has carried the stream without a break
+   * (the earliest such, after `afterMs`), or `undefined` when none is connected. */
+  carrierFrom(id: number, afterMs = -Infinity): number | undefined {
+    const { partition } = this.#connections[id];
+    let fromMs: number | undefined;
+    for (const [i, d] of this.#connections.entries()) {
+      if (i === id || d.partition !== partition || !d.connected) continue;
+      if (d.coverFromMs === undefined || d.coverFromMs <= afterMs) continue;
+      fromMs = Math.min(fromMs ?? Infinity, d.coverFromMs);
+    }
+    return fromMs;
   }
 
   /** A Recovery of `partition` from `fromMs` up to `toMs` is queued: every connection of the

@@ -1,0 +1,38 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { RecentlyWritten } from "../src/collector/recovery_margin.ts";
+
+describe("RecentlyWritten: the ids a replay's margin may bring back", () => {
+  it("keeps the retention's ids from the newest, whatever the wall clock", () => {
+    const recent = new RecentlyWritten({ retentionMs: 60_000 });
+    recent.note(undefined, "a", 0);
+    recent.note(undefined, "b", 30_000);
+    recent.note(undefined, "c", 90_000); // "a" is now more than 60 s older than the newest
+    assert.deepEqual([...recent.since(undefined, 0)], ["b", "c"]);
+    assert.deepEqual([...recent.since(undefined, 31_000)], ["c"]);
+  });
+
+  it("keeps a replay's posts written after newer ones while within the retention", () => {
+    const recent = new RecentlyWritten({ retentionMs: 60_000 });
+    recent.note(undefined, "live", 100_000);
+    recent.note(undefined, "recovery-end", 70_000); // a Recovery's last minute, written late
+    recent.note(undefined, "recovery-old", 20_000); // its older posts: never kept
+    assert.deepEqual([...recent.since(undefined, 0)], ["live", "recovery-end"]);
+    assert.deepEqual([...recent.since(undefined, 80_000)], ["live"]);
+  });
+
+  it("holds at most maxEntries ids per partition, the oldest written going first", () => {
+    const recent = new RecentlyWritten({ retentionMs: 60_000, maxEntries: 2 });
+    for (const id of ["1", "2", "3"]) recent.note(1, id, Number(id));
+    recent.note(2, "other", 1);
+    assert.deepEqual([...recent.since(1, 0)], ["2", "3"]);
+    assert.deepEqual([...recent.since(2, 0)], ["other"]);
+    assert.deepEqual([...recent.since(3, 0)], []);
+  });
+
+  it("holds three minutes of a 2,000 posts/s stream by default", () => {
+    const recent = new RecentlyWritten();
+    for (let i = 0; i < 360_000; i++) recent.note(undefined, String(i), i / 2);
+    assert.equal(recent.since(undefined, 0).size, 360_000);
+  });
+});
