@@ -30,9 +30,9 @@ describe("RecentlyWritten: the ids a replay's margin may bring back", () => {
     assert.deepEqual([...recent.since(3, 0)], []);
   });
 
-  it("holds three minutes of a 2,000 posts/s stream by default", () => {
+  it("holds the 90 s a Recovery's margin reaches back at 2,000 posts/s by default", () => {
     const recent = new RecentlyWritten();
-    for (let i = 0; i < 360_000; i++) recent.note(undefined, String(i), i / 2);
-    assert.equal(recent.since(undefined, 0).size, 360_000);
+    for (let i = 0; i < 400_000; i++) recent.note(undefined, String(i), i / 2); // 200 s
+    assert.equal(recent.since(undefined, 200_000 - 90_000).size, 180_000);
   });
 });

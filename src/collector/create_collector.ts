@@ -366,6 +366,8 @@ export function createCollector(options: CollectorOptions): Collector {
     const replayed = backfill !== undefined && createdAtMs !== undefined &&
       createdAtMs < backfill.beforeMs;
     if (replayed) backfilled++;
+    // The first live post ends the replay: its ids need not be held any longer.
+    else if (backfill !== undefined && createdAtMs !== undefined) connection.backfill = undefined;
     const held = pipeline.deliver({
       post,
       source: replayed ? BACKFILL_SOURCE : `connection-${connection.id}`,

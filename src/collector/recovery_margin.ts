@@ -21,9 +21,9 @@ export interface RecentlyWrittenOptions {
 
 /** 3 minutes: the 30 s margin, rounding down to PowerTrack's minute, and clock skew. */
 export const DEFAULT_MARGIN_RETENTION_MS = 3 * 60_000;
-/** 500k ids per partition: the 3 minutes of retention up to 2,700 posts/s (a margin reaches a
- * minute and a half back: 180,000 ids at 2,000 posts/s), minutes of any filtered stream. */
-export const DEFAULT_MARGIN_MAX_ENTRIES = 500_000;
+/** 300k ids per partition: 150 s at 2,000 posts/s (a margin reaches a minute and a half back,
+ * 180,000 ids at that rate), minutes of any filtered stream. */
+export const DEFAULT_MARGIN_MAX_ENTRIES = 300_000;
 
 class Recent {
   ids: string[] = [];

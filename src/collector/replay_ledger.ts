@@ -27,19 +27,22 @@ const MAX_COVERED_WINDOWS = 16;
 export class ReplayGuard implements WrittenIds {
   /** The window the job replays, aligned to the product's unit. */
   readonly window: RecoveryWindow;
+  /** Ids written, by anyone, within a unit of its end: kept after the job for the window that
+   * starts there. */
+  readonly tail = new Set<string>();
   readonly #margin: WrittenIds | undefined;
-  readonly #inherited: readonly ReplayGuard[];
+  readonly #inherited: readonly ReadonlySet<string>[];
   readonly #tailFromMs: number;
   readonly #toMs: number;
   readonly #seen = new Set<string>();
 
   /** A guard of `window` (aligned), `margin` the ids written before the gap, `inherited` the
-   * guards of the windows that end where it starts. */
+   * tails of the windows that end where it starts. */
   constructor(
     window: RecoveryWindow,
     unitMs: number,
     margin: WrittenIds | undefined,
-    inherited: readonly ReplayGuard[],
+    inherited: readonly ReadonlySet<string>[],
   ) {
     this.window = window;
     this.#margin = margin;
@@ -51,26 +54,28 @@ export class ReplayGuard implements WrittenIds {
 
   /** Whether the job's copy of `id` is a duplicate. */
   has(id: string): boolean {
-    return this.#seen.has(id) || (this.#margin?.has(id) ?? false) ||
-      this.#inherited.some((guard) => guard.#seen.has(id));
+    return this.#seen.has(id) || this.tail.has(id) || (this.#margin?.has(id) ?? false) ||
+      this.#inherited.some((tail) => tail.has(id));
   }
 
-  /** Ids noted so far (its own tail and what others wrote in its window). */
+  /** Ids noted so far (its tail and what others wrote in its window). */
   get noted(): number {
-    return this.#seen.size;
+    return this.#seen.size + this.tail.size;
   }
 
   /** Post `id`, of time `atMs`, was written; `own` when by this job. */
   note(id: string, atMs: number, own: boolean): void {
-    if (atMs < (own ? this.#tailFromMs : this.window.startMs) || atMs >= this.#toMs) return;
-    this.#seen.add(id);
+    if (atMs >= this.#toMs) return;
+    if (atMs >= this.#tailFromMs) this.tail.add(id);
+    else if (!own && atMs >= this.window.startMs) this.#seen.add(id);
   }
 }
 
 interface Covered {
   readonly startMs: number;
   readonly endMs: number;
-  readonly guard: ReplayGuard;
+  /** Its job's tail (the ledger keeps no more of a guard once its job ended). */
+  readonly tail: ReadonlySet<string>;
 }
 
 /**
@@ -119,7 +124,7 @@ export class RecoveryLedger {
     const aligned = alignRecoveryWindow(window, this.#product);
     const covered = this.#covered.get(partition) ?? [];
     let startMs = aligned.startMs;
-    const inherited: ReplayGuard[] = [];
+    const inherited: Covered[] = [];
     for (let moved = true; moved;) {
       moved = false;
       for (const c of covered) {
@@ -128,7 +133,7 @@ export class RecoveryLedger {
           startMs = c.endMs;
           moved = true;
         }
-        if (!inherited.includes(c.guard)) inherited.push(c.guard);
+        if (!inherited.includes(c)) inherited.push(c);
       }
     }
     // One that starts inside it and reaches its end takes that part (a connection that dropped
@@ -142,9 +147,9 @@ export class RecoveryLedger {
       { kind: "recovery", startMs, endMs },
       this.#unitMs,
       margin,
-      inherited.filter((g) => g.window.endMs === startMs),
+      inherited.filter((c) => c.endMs === startMs).map((c) => c.tail),
     );
-    covered.push({ startMs, endMs, guard });
+    covered.push({ startMs, endMs, tail: guard.tail });
     if (covered.length > MAX_COVERED_WINDOWS) covered.shift();
     this.#covered.set(partition, covered);
     let active = this.#active.get(partition);
@@ -173,7 +178,7 @@ export class RecoveryLedger {
     this.#active.get(partition)?.delete(guard);
     if (ok) return;
     const covered = this.#covered.get(partition) ?? [];
-    const index = covered.findIndex((c) => c.guard === guard);
+    const index = covered.findIndex((c) => c.tail === guard.tail);
     if (index >= 0) covered.splice(index, 1);
   }
 }
