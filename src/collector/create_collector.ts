@@ -188,10 +188,9 @@ export function createCollector(options: CollectorOptions): Collector {
         emit({ type: "duplicate", atMs: now(), source: item.source, id: item.post.id });
       }
     },
-    onWritten: (item) => {
+    onWritten: (item, createdAtMs) => {
       const { id, createdAt } = item.post;
-      const createdAtMs = Date.parse(createdAt ?? "");
-      const atMs = Number.isNaN(createdAtMs) ? item.receivedAtMs : createdAtMs;
+      const atMs = createdAtMs ?? item.receivedAtMs;
       if (id !== undefined) {
         ledger.noteWritten(item.partition, id, atMs, item.written);
         // For the margin of a later replay (of a Recovery's posts, only its last minutes).

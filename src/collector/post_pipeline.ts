@@ -99,9 +99,10 @@ export interface PostPipelineOptions {
   readonly onQueueEvent: NonNullable<BoundedFifoOptions<QueuedPost>["onEvent"]>;
   /** A duplicate dropped. */
   readonly onDuplicate: (item: QueuedPost) => void;
-  /** A post written to every sink: meter it and advance the watermark. Never called again once
-   * closing gave a post up (the watermark must stay before it). */
-  readonly onWritten: (item: QueuedPost) => MeterVerdict;
+  /** A post written to every sink (`createdAtMs`: its `created_at`, parsed, if it has a valid
+   * one): meter it and advance the watermark. Never called again once closing gave a post up
+   * (the watermark must stay before it). */
+  readonly onWritten: (item: QueuedPost, createdAtMs: number | undefined) => MeterVerdict;
   /** The store failed (the post is written anyway, at worst twice); also a sink's failure when
    * `onSinkError` is not given. */
   readonly onError: (error: unknown, item: QueuedPost) => void;
@@ -321,12 +322,13 @@ export class PostPipeline {
       return;
     }
     this.#written++;
-    const createdAt = item.post.createdAt === undefined ? NaN : Date.parse(item.post.createdAt);
-    if (!Number.isNaN(createdAt) && (this.#newestPostAtMs ?? -Infinity) < createdAt) {
-      this.#newestPostAtMs = createdAt;
+    const parsed = item.post.createdAt === undefined ? NaN : Date.parse(item.post.createdAt);
+    const createdAtMs = Number.isNaN(parsed) ? undefined : parsed;
+    if (createdAtMs !== undefined && (this.#newestPostAtMs ?? -Infinity) < createdAtMs) {
+      this.#newestPostAtMs = createdAtMs;
     }
     // Past a post given up, the watermark must not move (a restart re-plans from before it).
-    if (this.#firstUnwritten === undefined) o.onWritten(item);
+    if (this.#firstUnwritten === undefined) o.onWritten(item, createdAtMs);
   }
 
   /** Undoes the store's claim of a post given up; a failure goes to `onError`. */
