@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { classifyLine } from "../src/classify_line.ts";
 import type { PostMessage } from "../src/messages.ts";
+import { RECOVERY_SETTLE_MS } from "../src/collector/recovery_runner.ts";
 import { FileSink } from "../src/sinks/file_sink.ts";
 import { MemoryDedupStore } from "../src/dedup/dedup_window.ts";
 import { createSimulator } from "../src/simulator/mod.ts";
@@ -317,6 +318,35 @@ describe("loss: the collector against the simulator", () => {
     assert.deepEqual(collector.status().recoveries, { queued: 0, running: 0, done: 2, failed: 0 });
   });
 
+  it("asks for a Recovery once its window's end is past, so a later window may start there", async () => {
+    // Publish ticks of 130 ms: the posts created just before a whole second (a window's end,
+    // rounded up) are published after it, as a loaded simulator (or X's indexing) does.
+    const sim = createSimulator({ seed: 8, postsPerSecond: 20, publishTickMs: 130 });
+    const { collector, sink } = startCollector(sim);
+    await clock.tickAsync(10_450);
+    const since = sim.now();
+    sim.fault({ kind: "full-buffer" }); // a Recovery ending at 11 s, in the future
+    await clock.tickAsync(130);
+    // The live stream drops again before the posts created up to 11 s are published, and stays
+    // down past then: the next Recovery starts where the first ends.
+    const live = sim.connections().find((c) => !c.recovery)!;
+    sim.fault({ kind: "http-status", status: 503, count: 1 });
+    sim.fault({ kind: "full-buffer", connectionId: live.id });
+    await clock.tickAsync(60_000);
+    const until = await finish(sim, () => collector.close());
+
+    assertExactlyOnce(sink.posts, publishedIds(sim, since, until)); // was: 1 post missing
+    const recoveries = streamAttempts(sim).filter((a) => a.query.start_time !== undefined);
+    assert.equal(recoveries.length, 2);
+    for (const r of recoveries) {
+      assert.ok(
+        r.atMs >= Date.parse(r.query.end_time) + RECOVERY_SETTLE_MS,
+        `asked for at ${new Date(r.atMs).toISOString()}, ending ${r.query.end_time}`,
+      );
+    }
+    assert.equal(recoveries[1].query.start_time, recoveries[0].query.end_time);
+  });
+
   it("writes a backfill once where it replays the end of an earlier Recovery", async () => {
     const sim = createSimulator({ seed: 23, postsPerSecond: 50 });
     const { collector, sink } = startCollector(sim, { dedup: { maxEntries: 100 } });
@@ -461,7 +491,9 @@ describe("loss: the collector against the simulator", () => {
     sim.fault({ kind: "rate-limit", resetInMs: 20 * 60_000 });
     sim.fault({ kind: "eof", connectionId: sim.connections().find((c) => !c.recovery)!.id });
     await clock.tickAsync(19 * 60_000);
-    await clock.tickAsync(3 * 60_000);
+    // Its Recovery is asked for 10 s after the resumption (RECOVERY_SETTLE_MS) and refused; the
+    // restart below comes 2 minutes after that, as X asks after a second 429 in a row.
+    await clock.tickAsync(3 * 60_000 + RECOVERY_SETTLE_MS);
     assert.equal(a.collector.status().recoveries.done, 0, "the Recovery could not run");
     await a.collector.close(); // killed with its Recovery pending
     const saved = (await store.load("/2/tweets/sample/stream"))!;

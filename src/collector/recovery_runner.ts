@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { delay } from "../abortable_delay.ts";
 import type { BackoffPolicy } from "../backoff_policy.ts";
 import type { ClientEvent } from "../client_events.ts";
 import { type ConnectOptions, resolveConnectOptions } from "../client/connect_options.ts";
@@ -38,8 +39,18 @@ export interface RecoveryRunnerContext {
 export const EMPTY_RECOVERY_RETRIES = 3;
 
 /**
- * Runs `job` until its stream ends cleanly (`ok`), stops for good, or `signal` aborts. Emits
- * `recovery-started` and `recovery-finished`. Never rejects for a failed stream.
+ * A window is asked for once its end is this far in the past. A post reaches the stream (and
+ * what a Recovery replays) a little after its `created_at`: asked for sooner, a window's stream
+ * may end before the posts created just before its end are there, and the collector, which
+ * counts the window as covered, would start a later window at its end (the simulator publishes
+ * a tick's posts after their times; a 10-minute soak lost one tick of posts so).
+ */
+export const RECOVERY_SETTLE_MS = 10_000;
+
+/**
+ * Runs `job` until its stream ends cleanly (`ok`), stops for good, or `signal` aborts; not before
+ * its window's end is {@linkcode RECOVERY_SETTLE_MS} in the past. Emits `recovery-started` and
+ * `recovery-finished`. Never rejects for a failed stream.
  *
  * @example
  * ```ts
@@ -70,6 +81,14 @@ export async function runRecovery(
   ctx: RecoveryRunnerContext,
 ): Promise<RecoveryOutcome> {
   const { connectionId, gate, now } = ctx;
+  const settleMs = job.window.endMs + RECOVERY_SETTLE_MS - now();
+  if (settleMs > 0) {
+    try {
+      await delay(settleMs, ctx.signal);
+    } catch {
+      return { ok: false, posts: 0, reason: "closed" };
+    }
+  }
   let posts = 0;
   const range = { startMs: job.window.startMs, endMs: job.window.endMs };
   const tag = job.partition === undefined ? {} : { partition: job.partition };
