@@ -258,6 +258,31 @@ describe("simulator streams", () => {
     });
   });
 
+  it("a window ending in the future replays every post created up to its end, then ends", async () => {
+    // Ticks of 130 ms: the posts created just before the end (a whole second) are published
+    // after it, with the tick that follows.
+    await withSim({ postsPerSecond: 100, publishTickMs: 130 }, async (sim, clock) => {
+      await clock.tickAsync(60_450);
+      const end = Math.ceil(sim.now() / 1000) * 1000;
+      const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
+      const reader = await open(
+        sim,
+        `/2/tweets/sample/stream?start_time=${iso(end - 30_000)}&end_time=${iso(end)}`,
+      );
+      await clock.tickAsync(2_000);
+      await reader.done;
+      assert.equal(reader.state, "eof");
+      const got = (reader.messages() as Json[]).map((p) => p.data.id as string);
+      const window = sim.posts({ sinceMs: end - 30_000, untilMs: end }).map((p) => p.id);
+      assert.ok(
+        sim.posts({ sinceMs: end - 130, untilMs: end }).length > 0,
+        "posts created just before the end were published after it",
+      );
+      assert.deepEqual(got, window); // was: the last tick's posts missing
+      assert.equal(sim.attempts()[0]?.closeReason, "recovery-complete");
+    });
+  });
+
   it("PowerTrack backfillMinutes and startTime/endTime (yyyyMMddHHmm) work the same way", async () => {
     await withSim({ postsPerSecond: 1 }, async (sim, clock) => {
       await clock.tickAsync(10 * 60_000);

@@ -122,6 +122,7 @@ export function acceptConnection(ctx: SimContext, plan: AcceptPlan): Response {
     onEnd,
     signal: plan.request.signal,
   });
+  const recovery = params.recovery;
   const connection: LiveConnection = {
     id: seededUuid(ctx.idRandom),
     endpoint: target.endpoint,
@@ -133,7 +134,8 @@ export function acceptConnection(ctx: SimContext, plan: AcceptPlan): Response {
     limitKey,
     connectedAtMs: now,
     recovery: params.recovery !== undefined,
-    untilMs: params.recovery?.untilMs,
+    untilMs: recovery?.untilMs,
+    onPastUntil: () => endRecovery(),
     live: true,
     accepts: filterFor(target, params.partition, history),
     body,
@@ -161,7 +163,14 @@ export function acceptConnection(ctx: SimContext, plan: AcceptPlan): Response {
     record.backfillIgnored = true;
   }
   const headSeq = history.nextSeq;
-  const recovery = params.recovery;
+  // A Recovery ends once every post of its window is out: when a post published after its end
+  // exists (a tick publishes the posts created since the last one, so the last of the window
+  // may come after its end), or a while after its end when publishing stopped.
+  const endRecovery = (): void => {
+    if (!connection.live) return;
+    connection.live = false;
+    body.finishWhenDrained("recovery-complete");
+  };
   if (recovery) {
     body.replay(
       replaySeqs(
@@ -172,12 +181,12 @@ export function acceptConnection(ctx: SimContext, plan: AcceptPlan): Response {
         recovery.untilMs,
       ),
     );
-    const end = (): void => {
-      connection.live = false;
-      body.finishWhenDrained("recovery-complete");
-    };
-    if (recovery.untilMs <= now) end();
-    else timers.push(ctx.timers.set(end, recovery.untilMs - now));
+    const newest = history.nextSeq > history.firstSeq ? history.atMs(history.nextSeq - 1) : -1;
+    if (newest > recovery.untilMs) endRecovery();
+    else {
+      const settleMs = Math.max(1_000, 3 * ctx.options.publishTickMs);
+      timers.push(ctx.timers.set(endRecovery, Math.max(recovery.untilMs, now) + settleMs - now));
+    }
   } else if (backfillFromMs !== undefined) {
     body.replay(
       replaySeqs(history, history.seqAtOrAfter(backfillFromMs), headSeq, connection.accepts),

@@ -28,6 +28,8 @@ export interface LiveConnection {
   readonly recovery: boolean;
   /** Live posts published after this time are not sent (a Recovery's end). */
   readonly untilMs: number | undefined;
+  /** Called once a post published after `untilMs` exists: every post of the window is out. */
+  readonly onPastUntil?: () => void;
   /** False once the connection takes no more live posts. */
   live: boolean;
   /** Whether a post of the feed belongs on this connection (rules, partition). */
@@ -104,11 +106,16 @@ export class ConnectionRegistry {
     for (const connection of this.#byId.values()) {
       if (!connection.live || connection.feed !== feed) continue;
       const batch: number[] = [];
+      let past = false;
       for (let seq = fromSeq; seq < toSeq; seq++) {
-        if (connection.untilMs !== undefined && history.atMs(seq) > connection.untilMs) break;
+        if (connection.untilMs !== undefined && history.atMs(seq) > connection.untilMs) {
+          past = true;
+          break;
+        }
         if (connection.accepts(seq)) batch.push(seq);
       }
       if (batch.length > 0) connection.body.offerPosts(batch);
+      if (past) connection.onPastUntil?.();
     }
   }
 }
