@@ -43,7 +43,8 @@ export const EMPTY_RECOVERY_RETRIES = 3;
  * what a Recovery replays) a little after its `created_at`: asked for sooner, a window's stream
  * may end before the posts created just before its end are there, and the collector, which
  * counts the window as covered, would start a later window at its end (the simulator publishes
- * a tick's posts after their times; a 10-minute soak lost one tick of posts so).
+ * a tick's posts after their times, and ended such a window at its end: most likely how a
+ * 10-minute soak lost one tick of posts).
  */
 export const RECOVERY_SETTLE_MS = 10_000;
 

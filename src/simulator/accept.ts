@@ -133,7 +133,7 @@ export function acceptConnection(ctx: SimContext, plan: AcceptPlan): Response {
     credential: plan.credential.label,
     limitKey,
     connectedAtMs: now,
-    recovery: params.recovery !== undefined,
+    recovery: recovery !== undefined,
     untilMs: recovery?.untilMs,
     onPastUntil: () => endRecovery(),
     live: true,
