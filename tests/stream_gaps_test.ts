@@ -98,6 +98,33 @@ describe("GapResponder: a Recovery another connection's stream lets run", () => 
     assert.deepEqual(ran, [{ kind: "recovery", startMs: 80_000, endMs: 131_000 }]);
   });
 
+  it("queues it when the connection drops, not when it is back", () => {
+    const gaps = twoReconnected();
+    gaps.noteActivity(1, 131_000, 110_000);
+    gaps.noteDisconnect(1, true); // a full buffer in the middle of the replay
+    let now = 131_100;
+    const { responder, ran } = responderWith(gaps, () => now);
+    responder.disconnected(1);
+    assert.deepEqual(ran, [{ kind: "recovery", startMs: 80_000, endMs: 131_000 }]);
+    now = 400_000; // minutes later (a connect budget), the connection is back: nothing is owed
+    const url = responder.beforeConnect(1, new URL(URL_V2));
+    assert.equal(url.search, "");
+    assert.equal(ran.length, 1);
+  });
+
+  it("leaves a drop no other connection carries to the reconnect", () => {
+    const gaps = twoReconnected();
+    gaps.noteActivity(0, 131_000, 130_900);
+    gaps.noteDisconnect(0, false);
+    gaps.noteActivity(1, 131_000, 110_000);
+    gaps.noteDisconnect(1, true);
+    const { responder, ran } = responderWith(gaps, () => 131_100);
+    responder.disconnected(1);
+    assert.deepEqual(ran, []);
+    const url = responder.beforeConnect(1, new URL(URL_V2));
+    assert.equal(url.search, "", "a full buffer: a Recovery, once the live stream is back");
+  });
+
   it("runs a Recovery that waited for this connection once another one is back", () => {
     const gaps = new StreamGaps({
       product: "v2",

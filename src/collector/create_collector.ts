@@ -347,6 +347,7 @@ export function createCollector(options: CollectorOptions): Collector {
         break;
       case "disconnected":
         gaps.noteDisconnect(id, isFullBuffer(event.cause), isSuddenStop(event.cause));
+        responder.disconnected(id);
         if (isTooManyConnections(event.cause)) tooMany.handle(id, event.cause);
         break;
       case "stopped":

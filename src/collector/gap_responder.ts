@@ -128,6 +128,24 @@ export class GapResponder {
     return url;
   }
 
+  /**
+   * Connection `id` dropped (after `StreamGaps.noteDisconnect`). When another connection of its
+   * partition carries the stream already, the gap ends where that one took over: its Recovery,
+   * if it needs one, is queued now, not when this connection is back (its backoff, or X's
+   * connect budget, may hold it for minutes). Otherwise its next attempt plans as before.
+   */
+  disconnected(id: number): void {
+    const o = this.#o;
+    const carriedFromMs = o.gaps.carrierFrom(id);
+    if (carriedFromMs === undefined) return;
+    if (this.#pending.has(id)) this.connected(id, carriedFromMs);
+    const nowMs = o.now();
+    const planned = o.gaps.planReconnect(id, nowMs);
+    if (planned.carriedFromMs === undefined) return; // nothing, or a backfill on reconnect
+    this.#act(id, planned.plan, nowMs);
+    this.connected(id, planned.carriedFromMs);
+  }
+
   /** The live stream of connection `id`'s partition is back since `atMs` (it connected, or
    * another connection carries it): its planned Recovery is queued, up to then. */
   connected(id: number, atMs: number): void {
