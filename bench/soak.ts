@@ -265,32 +265,18 @@ function collectGarbage(): boolean {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The smallest of the first half of `values` and of the last half (the middle one, for an odd
- * count, in the last), and how much the last half's exceeds the first's, %. */
-function halvesFloorGrowth(
-  values: readonly number[],
-): { firstMin: number; lastMin: number; growthPercent: number } {
-  const half = Math.floor(values.length / 2);
-  const firstMin = Math.min(...values.slice(0, Math.max(1, half)));
-  const lastMin = Math.min(...values.slice(half));
-  return {
-    firstMin,
-    lastMin,
-    growthPercent: !(firstMin > 0) || !Number.isFinite(lastMin)
-      ? 0
-      : (lastMin / firstMin - 1) * 100,
-  };
-}
-
-/** The largest of the first half of `values` and of the last half (the middle one, for an odd
- * count, in the last), and how much the last half's exceeds the first's, %. */
+/** Growth from the first half of `values` to the last half (the middle one, for an odd count,
+ * in the last), % : of their largest (`"max"`) or of their smallest (`"min"`). */
 function halvesGrowth(
   values: readonly number[],
-): { firstMax: number; lastMax: number; growthPercent: number } {
+  of: "max" | "min" = "max",
+): { first: number; last: number; growthPercent: number } {
+  const pick = of === "max" ? (v: number[]) => Math.max(0, ...v) : (v: number[]) => Math.min(...v);
   const half = Math.floor(values.length / 2);
-  const firstMax = Math.max(0, ...values.slice(0, Math.max(1, half)));
-  const lastMax = Math.max(0, ...values.slice(half));
-  return { firstMax, lastMax, growthPercent: firstMax === 0 ? 0 : (lastMax / firstMax - 1) * 100 };
+  const first = pick(values.slice(0, Math.max(1, half)));
+  const last = pick(values.slice(half));
+  const growthPercent = first > 0 && Number.isFinite(last) ? (last / first - 1) * 100 : 0;
+  return { first, last, growthPercent };
 }
 
 /** Least-squares slope of `ys` over `xs`. */
@@ -532,7 +518,8 @@ async function parent(): Promise<void> {
     lives.push(live);
     return live;
   };
-  // After a full collection, once warm: at the end of warm-up, every `--live-seconds` after, and at the end.
+  // After a full collection, once warm: at the end of warm-up, every `--live-seconds` after, and
+  // at the end.
   const lives: Live[] = [];
   let liveAtWarmup: Live | undefined;
 
@@ -658,15 +645,15 @@ async function parent(): Promise<void> {
     const held = (s: Live): number => s.heapUsed + s.external;
     const windowHeld = lives.slice(0, -1).map(held); // the last is after the window, at rest
     const {
-      firstMax: heldFirstHalfMax,
-      lastMax: heldLastHalfMax,
+      first: heldFirstHalfMax,
+      last: heldLastHalfMax,
       growthPercent: heldMaxGrowthPercent,
-    } = halvesGrowth(windowHeld);
+    } = halvesGrowth(windowHeld, "max");
     const {
-      firstMin: heldFirstHalfMin,
-      lastMin: heldLastHalfMin,
+      first: heldFirstHalfMin,
+      last: heldLastHalfMin,
       growthPercent: liveGrowthPercent,
-    } = halvesFloorGrowth(windowHeld);
+    } = halvesGrowth(windowHeld, "min");
     // And at rest, once the collector caught up and went quiet with its bounded structures still
     // full, it holds no more than the least it held in the first half (10% slack).
     const atRestOk = held(liveAtEnd) <= heldFirstHalfMin * 1.1;
