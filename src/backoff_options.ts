@@ -36,7 +36,8 @@ export interface BackoffOptions {
   /** Ceiling of the rate-limit curve (X documents none; holdfast stops at one window).
    * @default {960000} (`RATE_LIMIT_BACKOFF_MAX_MS`) */
   rateLimitMaxMs?: number;
-  /** At most `requests` connect attempts in any trailing `windowMs`; `false` turns the budget off.
+  /** At most `requests` connect attempts in any trailing `windowMs` while X has not reported its
+   * own count (its `x-rate-limit-*` headers govern once it has); `false` turns the budget off.
    * @default {{ requests: 50, windowMs: 900000 }} (`CONNECT_BUDGET_REQUESTS` per `CONNECT_BUDGET_WINDOW_MS`) */
   connectBudget?: { requests: number; windowMs: number } | false;
 }

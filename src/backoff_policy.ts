@@ -61,6 +61,9 @@ const FATAL_REASONS: Readonly<Record<number, string>> = {
  * Each curve keeps its own count, so a server that accepts and drops at once is not hammered.
  * A connect budget (50 attempts per 15 minutes by default) and X's `x-rate-limit-remaining`
  * stretch any delay that would otherwise draw a 429; the decision then has class `budget`.
+ * X's own count governs while it is known: with `remaining` above 0 before `x-rate-limit-reset`
+ * no wait is added, and once that reset has passed only the attempts since it count (X's
+ * windows are fixed, not sliding). The trailing window applies only where X has said nothing.
  *
  * @example
  * ```ts
@@ -88,6 +91,8 @@ export class BackoffPolicy {
   #attempts: number[] = [];
   /** X's own count from the latest `x-rate-limit-*` headers, lowered by each attempt since. */
   #server: { remaining: number; resetAtMs: number } | undefined;
+  /** The latest `x-rate-limit-reset` already past: X's current window began no earlier. */
+  #windowStartMs = -Infinity;
   #latestMs = -Infinity;
 
   /** Creates a policy; throws `TypeError`/`RangeError` for invalid options. */
@@ -178,10 +183,15 @@ export class BackoffPolicy {
   /** Stretches `base` until the budget has room and X's lock-out is over. */
   #gate(base: Retry, atMs: number): Retry {
     const budget = this.options.connectBudget;
-    const n = this.#attempts.length;
+    // While X's count is live, its lock-out alone holds the next attempt. Otherwise the attempts
+    // since X's last known reset, and within the trailing window, are the ones that count.
+    const counted = this.#server || !budget
+      ? []
+      : this.#attempts.filter((t) => t >= this.#windowStartMs);
+    const n = counted.length;
     // The next attempt at T fits when fewer than `requests` attempts lie in (T - windowMs, T].
     const budgetReadyAt = budget && n >= budget.requests
-      ? this.#attempts[n - budget.requests] + budget.windowMs
+      ? counted[n - budget.requests] + budget.windowMs
       : -Infinity;
     const waitMs = Math.ceil(Math.max(budgetReadyAt, this.#lockoutUntil(atMs) ?? -Infinity) - atMs);
     return waitMs > base.delayMs ? { ...base, delayMs: waitMs, backoffClass: "budget" } : base;
@@ -202,7 +212,10 @@ export class BackoffPolicy {
     }
     if (atMs <= this.#latestMs) return;
     this.#latestMs = atMs;
-    if (this.#server && this.#server.resetAtMs <= atMs) this.#server = undefined;
+    if (this.#server && this.#server.resetAtMs <= atMs) {
+      this.#windowStartMs = Math.max(this.#windowStartMs, this.#server.resetAtMs);
+      this.#server = undefined;
+    }
     const windowMs = Math.max(
       this.options.connectBudget ? this.options.connectBudget.windowMs : 0,
       CONNECT_BUDGET_WINDOW_MS,

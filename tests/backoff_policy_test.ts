@@ -444,6 +444,34 @@ describe("BackoffPolicy connect budget and X's lock-out", () => {
     assert.deepEqual([held.delayMs, held.backoffClass], [598_700, "budget"]);
   });
 
+  it("BackoffPolicy lets X's remaining count override its own trailing window", () => {
+    const policy = new BackoffPolicy();
+    for (let i = 0; i < 50; i++) policy.recordAttempt(i * 1_000);
+    // X's window is fixed: it reset at 30 s and counts 20 of the 50 attempts, so 30 remain.
+    policy.observeRateLimit({ limit: 50, remaining: 30, resetAtMs: 930_000 }, 49_100);
+    const d = retry(policy.decide(eof(49_500, true)));
+    assert.deepEqual([d.delayMs, d.backoffClass], [0, "immediate"]);
+  });
+
+  it("BackoffPolicy counts only the attempts since X's last reset once that reset is past", () => {
+    const policy = new BackoffPolicy();
+    for (let i = 0; i < 49; i++) policy.recordAttempt(i * 1_000);
+    policy.observeRateLimit({ limit: 50, remaining: 1, resetAtMs: 60_000 }, 48_100);
+    policy.recordAttempt(59_000); // the 50th, X's last of its window
+    assert.equal(policy.snapshot(59_500).lockoutUntilMs, 60_000);
+    // X's window reset at 60 s: one attempt in the new window, none in the old counts.
+    policy.recordAttempt(61_000);
+    const d = retry(policy.decide(eof(61_500, true)));
+    assert.deepEqual([d.delayMs, d.backoffClass], [0, "immediate"]);
+    // Without X's word the trailing window holds the same attempt until the oldest leaves it.
+    const blind = new BackoffPolicy();
+    for (let i = 0; i < 49; i++) blind.recordAttempt(i * 1_000);
+    blind.recordAttempt(59_000);
+    blind.recordAttempt(61_000);
+    const held = retry(blind.decide(eof(61_500, true)));
+    assert.deepEqual([held.delayMs, held.backoffClass], [901_000 - 61_500, "budget"]);
+  });
+
   it("BackoffPolicy reads the lock-out from an HTTP error's headers", () => {
     const policy = new BackoffPolicy();
     const d = retry(policy.decide(http(503, 10_000, rateHeaders(0, 100))));
