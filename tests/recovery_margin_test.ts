@@ -30,6 +30,18 @@ describe("RecentlyWritten: the ids a replay's margin may bring back", () => {
     assert.deepEqual([...recent.since(3, 0)], []);
   });
 
+  it("evicts the oldest time first: a Recovery's burst of older posts keeps the live ids", () => {
+    const recent = new RecentlyWritten({ retentionMs: 180_000, maxEntries: 1_000 });
+    for (let i = 0; i < 100; i++) recent.note(undefined, `live-${i}`, 200_000 + i * 10);
+    // A Recovery then writes 1,000 posts of the two minutes before: 100 over the cap.
+    for (let i = 0; i < 1_000; i++) recent.note(undefined, `old-${i}`, 80_000 + i * 120);
+    const kept = recent.since(undefined, 0);
+    assert.equal(kept.size, 1_000);
+    for (let i = 0; i < 100; i++) assert.ok(kept.has(`live-${i}`), `live-${i} was evicted`);
+    assert.equal(kept.has("old-0"), false);
+    assert.equal(kept.has("old-999"), true);
+  });
+
   it("holds the 90 s a Recovery's margin reaches back at 2,000 posts/s by default", () => {
     const recent = new RecentlyWritten();
     for (let i = 0; i < 400_000; i++) recent.note(undefined, String(i), i / 2); // 200 s

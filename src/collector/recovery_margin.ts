@@ -25,16 +25,29 @@ export const DEFAULT_MARGIN_RETENTION_MS = 3 * 60_000;
  * 180,000 ids at that rate), minutes of any filtered stream. */
 export const DEFAULT_MARGIN_MAX_ENTRIES = 300_000;
 
+/** Ids are grouped by the second of their time: evicting the oldest TIME first costs a scan of
+ * the groups (a few hundred), not of the ids. */
+const GROUP_MS = 1_000;
+
+/** The ids of one second of stream time, in the order written (`head` ids evicted already). */
+interface Group {
+  readonly ids: string[];
+  readonly times: number[];
+  head: number;
+}
+
 class Recent {
-  ids: string[] = [];
-  times: number[] = [];
-  head = 0;
+  readonly groups = new Map<number, Group>();
+  size = 0;
   newestMs = -Infinity;
+  /** Groups whose key is below this hold only ids older than the retention. */
+  sweptBelow = -Infinity;
 }
 
 /**
  * The ids written in the last `retentionMs` of each partition's stream time, with their time
- * (`created_at`, or when read). O(1) per post; memory bounded by `maxEntries` per partition.
+ * (`created_at`, or when read), grouped by second. O(1) per post but once a second (a scan of
+ * the groups); memory bounded by `maxEntries` per partition, the oldest time evicted first.
  *
  * @example
  * ```ts
@@ -60,28 +73,50 @@ export class RecentlyWritten {
   }
 
   /** Post `id` of `partition`, of time `atMs`, was written (a replay's post older than the
-   * retention, measured from the newest, is not kept). */
+   * retention, measured from the newest, is not kept). Over `maxEntries`, the ids of the oldest
+   * time go first, not the first written: a Recovery that writes minutes of older posts in a
+   * burst must not push out the live stream's newer ids, which a replay planned next needs. */
   note(partition: number | undefined, id: string, atMs: number): void {
     let recent = this.#partitions.get(partition);
     if (recent === undefined) this.#partitions.set(partition, recent = new Recent());
     if (atMs < recent.newestMs - this.#retentionMs) return;
-    recent.ids.push(id);
-    recent.times.push(atMs);
-    if (atMs > recent.newestMs) recent.newestMs = atMs;
-    const oldestKept = recent.newestMs - this.#retentionMs;
-    while (
-      recent.head < recent.ids.length &&
-      (recent.ids.length - recent.head > this.#maxEntries || recent.times[recent.head] < oldestKept)
-    ) {
-      // The slot keeps no id until compaction: up to `maxEntries` dead ids (~10 MB at 300k) would
-      // otherwise stay alive in the array's old half.
-      recent.ids[recent.head++] = "";
+    const key = Math.floor(atMs / GROUP_MS);
+    let group = recent.groups.get(key);
+    if (group === undefined) recent.groups.set(key, group = { ids: [], times: [], head: 0 });
+    group.ids.push(id);
+    group.times.push(atMs);
+    recent.size++;
+    if (atMs > recent.newestMs) {
+      recent.newestMs = atMs;
+      const expiredBelow = Math.floor((atMs - this.#retentionMs) / GROUP_MS);
+      if (expiredBelow > recent.sweptBelow) {
+        recent.sweptBelow = expiredBelow;
+        for (const [k, g] of recent.groups) {
+          if (k < expiredBelow) this.#drop(recent, k, g);
+        }
+      }
     }
-    if (recent.head >= 1024 && recent.head * 2 >= recent.ids.length) {
-      recent.ids = recent.ids.slice(recent.head);
-      recent.times = recent.times.slice(recent.head);
-      recent.head = 0;
+    while (recent.size > this.#maxEntries) this.#evictOldest(recent);
+  }
+
+  #evictOldest(recent: Recent): void {
+    let oldest = Infinity;
+    for (const k of recent.groups.keys()) if (k < oldest) oldest = k;
+    const group = recent.groups.get(oldest)!;
+    const excess = recent.size - this.#maxEntries;
+    const left = group.ids.length - group.head;
+    if (excess >= left) {
+      this.#drop(recent, oldest, group);
+      return;
     }
+    // The slots keep no id until the group goes: dead ids would otherwise stay alive.
+    for (let i = 0; i < excess; i++) group.ids[group.head++] = "";
+    recent.size -= excess;
+  }
+
+  #drop(recent: Recent, key: number, group: Group): void {
+    recent.groups.delete(key);
+    recent.size -= group.ids.length - group.head;
   }
 
   /** A copy of the ids of `partition` kept with a time at or after `sinceMs`. */
@@ -89,8 +124,12 @@ export class RecentlyWritten {
     const found = new Set<string>();
     const recent = this.#partitions.get(partition);
     if (recent === undefined) return found;
-    for (let i = recent.head; i < recent.ids.length; i++) {
-      if (recent.times[i] >= sinceMs) found.add(recent.ids[i]);
+    const fromKey = Math.floor(sinceMs / GROUP_MS);
+    for (const [key, group] of recent.groups) {
+      if (key < fromKey) continue;
+      for (let i = group.head; i < group.ids.length; i++) {
+        if (group.times[i] >= sinceMs) found.add(group.ids[i]);
+      }
     }
     return found;
   }
