@@ -57,6 +57,68 @@ describe("runRecovery", () => {
     assert.deepEqual(outcome, { ok: true, posts: 0, reason: "eof" });
   });
 
+  it("resumes a stream that dropped part-way a unit before its newest post, not from the start", async () => {
+    const post = (id: string, second: number, tenths = 0) =>
+      JSON.stringify({
+        data: {
+          id,
+          created_at: `2025-01-01T00:00:${String(second).padStart(2, "0")}.${tenths}00Z`,
+        },
+      }) + "\r\n";
+    const dropped = JSON.stringify({
+      errors: [{
+        title: "operational-disconnect",
+        disconnect_type: "OperationalDisconnect",
+        type: "https://api.x.com/2/problems/operational-disconnect",
+      }],
+    }) + "\r\n";
+    const START = Date.now(); // 2025-01-01T00:00:00Z
+    const urls: string[] = [];
+    const delivered: string[] = [];
+    const bodies = [
+      post("1", 10) + post("2", 20, 5) + post("3", 21, 2) + dropped,
+      post("2", 20, 5) + post("3", 21, 2) + post("4", 30),
+    ];
+    const policy = new BackoffPolicy();
+    const running = runRecovery(
+      {
+        id: 1,
+        window: { kind: "recovery", startMs: START, endMs: START + 60_000 },
+        partition: undefined,
+      },
+      {
+        connect: {
+          url: "https://api.x.com/2/tweets/search/stream",
+          fetch: (request) => {
+            urls.push(request.url);
+            return Promise.resolve(new Response(bodies[Math.min(urls.length - 1, 1)]));
+          },
+        },
+        paramsFor: (job) => ({
+          start_time: new Date(job.window.startMs).toISOString().slice(0, 19) + "Z",
+          end_time: new Date(job.window.endMs).toISOString().slice(0, 19) + "Z",
+        }),
+        connectionId: 1,
+        policy,
+        gate: new ConnectGate({ policy, now: Date.now }),
+        signal: new AbortController().signal,
+        now: Date.now,
+        emit: () => {},
+        deliver: (p, replayed) => void delivered.push(`${p.id}${replayed ? " again" : ""}`),
+        unitMs: 1_000,
+      },
+    );
+    await clock.tickAsync(80_000); // asked for 10 s after the window's end
+    const outcome = await running;
+    assert.equal(urls.length, 2);
+    assert.match(urls[0], /start_time=2025-01-01T00%3A00%3A00Z/);
+    // The newest post read was created at 00:00:21.2: resume a second before its second.
+    assert.match(urls[1], /start_time=2025-01-01T00%3A00%3A20Z/);
+    assert.match(urls[1], /end_time=2025-01-01T00%3A01%3A00Z/);
+    assert.deepEqual(delivered, ["1", "2", "3", "2 again", "3 again", "4"]);
+    assert.deepEqual(outcome, { ok: true, posts: 6, reason: "eof" });
+  });
+
   it("ends at once when an established stream closes", async () => {
     const { outcome, calls } = await recoverWith(["\r\n"]); // a heartbeat, then the end
     assert.equal(calls, 1);

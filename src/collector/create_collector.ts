@@ -27,6 +27,7 @@ import { isFullBuffer, isSuddenStop } from "./disconnect_kinds.ts";
 import { GapResponder } from "./gap_responder.ts";
 import { PartitionWatermarks } from "./partition_watermarks.ts";
 import { BACKFILL_SOURCE, PostPipeline, RECOVERY_SOURCE } from "./post_pipeline.ts";
+import { recoveryUnitMs } from "../recovery/recovery_planner.ts";
 import { RecoveryJobs } from "./recovery_jobs.ts";
 import { RecentlyWritten } from "./recovery_margin.ts";
 import { RecoveryLedger } from "./replay_ledger.ts";
@@ -264,7 +265,8 @@ export function createCollector(options: CollectorOptions): Collector {
           signal: recoveryStopper.signal,
           now,
           emit,
-          deliver: (post) => {
+          unitMs: recoveryUnitMs(product),
+          deliver: (post, replayed) => {
             recovered++;
             return pipeline.deliver({
               post,
@@ -272,6 +274,7 @@ export function createCollector(options: CollectorOptions): Collector {
               partition: job.partition,
               receivedAtMs: now(),
               written: job.written,
+              ...(replayed ? { read: true } : {}),
             });
           },
         });

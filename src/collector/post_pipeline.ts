@@ -55,8 +55,9 @@ export interface QueuedPost {
    * and what others wrote in its window): such a post is a duplicate even when the
    * de-duplication window forgot its id. */
   readonly written?: WrittenIds;
-  /** Its source knows it was read before (a backfill's replay of the minutes before its gap):
-   * counted as a duplicate at once, never queued, even when the window forgot its id. */
+  /** Its source knows it was read before (a backfill's replay of the minutes before its gap, a
+   * resumed Recovery's first units): counted as a duplicate at once, never queued, even when
+   * the window forgot its id. */
   readonly read?: boolean;
 }
 

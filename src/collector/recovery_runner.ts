@@ -16,6 +16,7 @@ import type { PostMessage } from "../messages.ts";
 import type { CollectorEvent } from "./collector_types.ts";
 import type { ConnectGate } from "./connect_gate.ts";
 import type { RecoveryJob, RecoveryOutcome } from "./recovery_jobs.ts";
+import { RecoveryResume } from "./recovery_resume.ts";
 
 /** What {@linkcode runRecovery} needs from the collector. */
 export interface RecoveryRunnerContext {
@@ -30,8 +31,12 @@ export interface RecoveryRunnerContext {
   readonly signal: AbortSignal;
   readonly now: () => number;
   readonly emit: (event: CollectorEvent) => void;
-  /** Hands a post to the FIFO (a promise while it is full under `"block"`). */
-  readonly deliver: (post: PostMessage) => void | Promise<void>;
+  /** Hands a post to the FIFO (a promise while it is full under `"block"`); `replayed` when an
+   * earlier attempt of the job read it (a duplicate, whatever the de-duplication window says). */
+  readonly deliver: (post: PostMessage, replayed: boolean) => void | Promise<void>;
+  /** The product's Recovery unit (a dropped stream resumes a unit before its newest post's).
+   * @default {60_000} (PowerTrack's minute; v2's is a second) */
+  readonly unitMs?: number;
 }
 
 /** A Recovery stream that ends before its first post or heartbeat is asked again this many
@@ -50,8 +55,10 @@ export const RECOVERY_SETTLE_MS = 10_000;
 
 /**
  * Runs `job` until its stream ends cleanly (`ok`), stops for good, or `signal` aborts; not before
- * its window's end is {@linkcode RECOVERY_SETTLE_MS} in the past. Emits `recovery-started` and
- * `recovery-finished`. Never rejects for a failed stream.
+ * its window's end is {@linkcode RECOVERY_SETTLE_MS} in the past. A stream that drops part-way
+ * is asked again from a unit before its newest post (see {@linkcode RecoveryResume}), not from
+ * the window's start. Emits `recovery-started` and `recovery-finished`. Never rejects for a
+ * failed stream.
  *
  * @example
  * ```ts
@@ -91,6 +98,7 @@ export async function runRecovery(
     }
   }
   let posts = 0;
+  const resume = new RecoveryResume({ startMs: job.window.startMs, unitMs: ctx.unitMs ?? 60_000 });
   const range = { startMs: job.window.startMs, endMs: job.window.endMs };
   const tag = job.partition === undefined ? {} : { partition: job.partition };
   ctx.emit({ type: "recovery-started", atMs: now(), ...range, posts, ...tag });
@@ -102,7 +110,13 @@ export async function runRecovery(
       ...(job.partition === undefined ? {} : { partition: String(job.partition) }),
       ...ctx.paramsFor(job),
     },
-    beforeConnect: () => gate.enter(connectionId, ctx.signal),
+    beforeConnect: async ({ attempt, url }) => {
+      await gate.enter(connectionId, ctx.signal);
+      if (attempt === 1 || resume.fromMs <= job.window.startMs) return;
+      const resumed = ctx.paramsFor({ ...job, window: { ...job.window, startMs: resume.fromMs } });
+      for (const [name, value] of Object.entries(resumed)) url.searchParams.set(name, value);
+      return url;
+    },
   });
   const exit = await runConnectionLoop({
     options,
@@ -118,7 +132,11 @@ export async function runRecovery(
     deliver: (post) => {
       posts++;
       gate.leave(connectionId); // established: the next connect request may go
-      return ctx.deliver(post);
+      const id = post.id;
+      if (id === undefined || post.createdAt === undefined) return ctx.deliver(post, false);
+      const replayed = resume.has(id);
+      resume.note(id, Date.parse(post.createdAt));
+      return ctx.deliver(post, replayed);
     },
     signal: ctx.signal,
     endOnEof: true,
