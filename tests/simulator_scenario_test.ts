@@ -7,6 +7,7 @@ import {
   SCENARIO_NAMES,
   validateScenario,
 } from "../src/simulator/mod.ts";
+import { resolveSimulatorOptions } from "../src/simulator/resolve_options.ts";
 import { call, callJson, open, withSim } from "./helpers/simulator_harness.ts";
 
 describe("simulator scenarios", () => {
@@ -142,6 +143,15 @@ describe("simulator scenarios", () => {
       await clock.tickAsync(1_000);
       assert.equal(sim.posts().length, 12);
     });
+  });
+
+  it("buffers 30 s of the publishing rate per connection by default, at least 2,000 posts", () => {
+    const buffer = (o: Parameters<typeof resolveSimulatorOptions>[0]) =>
+      resolveSimulatorOptions(o, undefined).serverBufferPosts;
+    assert.equal(buffer({ postsPerSecond: 2_000 }), 60_000);
+    assert.equal(buffer({ postsPerSecond: 10 }), 2_000);
+    assert.equal(buffer({ postsPerSecond: 2_000, serverBufferPosts: 500 }), 500);
+    assert.equal(resolveSimulatorOptions({}, namedScenario("slow-reader")).serverBufferPosts, 500);
   });
 
   it("options are validated with std's message grammar", () => {

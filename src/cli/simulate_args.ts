@@ -77,7 +77,7 @@ export const SIMULATE_COMMAND: CommandSpec = {
       kind: "string",
       placeholder: "N",
       help: "Posts queued per connection before it is dropped as a slow reader",
-      default: "2000",
+      default: "30 s of --rate, at least 2000",
     }),
     f({
       name: "token",

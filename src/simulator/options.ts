@@ -39,7 +39,8 @@ export interface SimulatorOptions {
   readonly historyRetentionMs?: number;
   /** At most this many posts stay in history (memory bound). @default 2,000,000 */
   readonly maxHistoryPosts?: number;
-  /** The server-side buffer per connection, in posts; a reader that lets it overflow is dropped. @default 2000 */
+  /** The server-side buffer per connection, in posts; a reader that lets it overflow is dropped.
+   * @default 30 seconds of `postsPerSecond`, at least 2,000 */
   readonly serverBufferPosts?: number;
   /** Send the full-buffer (PowerTrack) / SlowReader (v2) message before dropping a slow reader. @default true */
   readonly slowReaderNotice?: boolean;

@@ -17,6 +17,13 @@ import {
 import type { ResolvedSimulatorOptions, SimulatorOptions } from "./options.ts";
 import type { ScenarioDefinition } from "./scenario_types.ts";
 
+/** The server-side buffer holds at least this many posts per connection. */
+const MIN_SERVER_BUFFER_POSTS = 2_000;
+/** ...and this many seconds of the publishing rate: X's buffer absorbs spikes of 2-3 times the
+ * volume, and a backfill's replay goes ahead of the live posts, which wait there meanwhile (a
+ * buffer of one second at 2,000 posts/s dropped every backfilled connection as a slow reader). */
+const SERVER_BUFFER_SECONDS = 30;
+
 const NUMBER = v.pipe(v.number(), v.finite());
 const INTEGER = v.pipe(v.number(), v.safeInteger());
 
@@ -90,15 +97,16 @@ export function resolveSimulatorOptions(
     fail("problemHost", '"api.x.com" or "api.twitter.com"', problemHost, true);
   }
   const minChunkBytes = num("minChunkBytes", o.minChunkBytes, 1, 1, true);
+  const postsPerSecond = num(
+    "postsPerSecond",
+    o.postsPerSecond ?? scenario?.postsPerSecond,
+    10,
+    0,
+    false,
+  );
   return {
     seed: num("seed", o.seed ?? scenario?.seed, 1, 0, true),
-    postsPerSecond: num(
-      "postsPerSecond",
-      o.postsPerSecond ?? scenario?.postsPerSecond,
-      10,
-      0,
-      false,
-    ),
+    postsPerSecond,
     complianceEventsPerSecond: num(
       "complianceEventsPerSecond",
       o.complianceEventsPerSecond,
@@ -128,7 +136,7 @@ export function resolveSimulatorOptions(
     serverBufferPosts: num(
       "serverBufferPosts",
       o.serverBufferPosts ?? scenario?.serverBufferPosts,
-      2000,
+      Math.max(MIN_SERVER_BUFFER_POSTS, Math.ceil(postsPerSecond * SERVER_BUFFER_SECONDS)),
       1,
       true,
     ),
