@@ -398,6 +398,18 @@ interface SoakResult {
        * end over warm-up). */
       growthPercent: number;
     };
+    /** With three chaos cycles or more in the window: the last full cycle against the second
+     * (1-based numbers in `compared`), the judge of `flat` then. */
+    cycles?: {
+      cycleSeconds: number;
+      compared: [number, number];
+      rssPeakMB: [number, number];
+      rssPeakGrowthPercent: number;
+      leastHeldMB: [number, number];
+      leastHeldGrowthPercent: number;
+      /** Held at rest within 10% of the least held in the earlier cycle compared. */
+      atRestOk: boolean;
+    };
     flat: boolean;
     samples: { s: number; rssMB: number; heapMB: number; externalMB: number }[];
   };
@@ -439,7 +451,7 @@ async function parent(): Promise<void> {
   const eventsFile = option("events", "");
   const log = (s: string): void => void process.stderr.write(`[soak ${rt.name}] ${s}\n`);
 
-  const { createSimulator } = await import("../src/simulator/mod.ts");
+  const { createSimulator, namedScenario } = await import("../src/simulator/mod.ts");
   const { listen } = await import("../src/server/listen.ts");
   const sim = createSimulator({
     scenario: "chaos",
@@ -625,7 +637,7 @@ async function parent(): Promise<void> {
 
     // ---- RSS and CPU over the window
     const inWindow = samples.filter((s) => s.atMs >= first.atMs && s.atMs <= last.atMs);
-    const secondsOf = (s: Sample): number => (s.atMs - first.atMs) / 1000;
+    const secondsOf = (s: { atMs: number }): number => (s.atMs - first.atMs) / 1000;
     const warmupSeconds = warmupMinutes * 60;
     const afterWarmup = inWindow.filter((s) => secondsOf(s) >= warmupSeconds);
     const mb = (n: number): number => Math.round((n / MB) * 10) / 10;
@@ -657,10 +669,40 @@ async function parent(): Promise<void> {
     // And at rest, once the collector caught up and went quiet with its bounded structures still
     // full, it holds no more than the least it held in the first half (10% slack).
     const atRestOk = held(liveAtEnd) <= heldFirstHalfMin * 1.1;
-    const flat = growthPercent <= 10 && liveGrowthPercent <= 10 && atRestOk;
+    // Like with like, once the window holds three chaos cycles or more: the scenario repeats its
+    // faults every cycle, so the last full cycle is compared with the second (the first holds the
+    // warm-up), on the RSS peak and on the least held, and at rest with the second's least.
+    const windowSeconds = (t1 - t0) / 1000;
+    const cycleSeconds = (namedScenario("chaos", seed).repeatEveryMs ?? 0) / 1000;
+    const fullCycles = cycleSeconds > 0 ? Math.floor(windowSeconds / cycleSeconds + 0.01) : 0;
+    let cycles: SoakResult["rss"]["cycles"];
+    if (fullCycles >= 3) {
+      const inCycle = (k: number) => (s: { atMs: number }): boolean =>
+        secondsOf(s) >= k * cycleSeconds && secondsOf(s) < (k + 1) * cycleSeconds;
+      const leastHeld = (k: number): number =>
+        Math.min(...lives.slice(0, -1).filter(inCycle(k)).map(held));
+      const [a, b] = [1, fullCycles - 1];
+      const growth = (from: number, to: number): number => Math.round((to / from - 1) * 1000) / 10;
+      const rssA = peak(inWindow.filter(inCycle(a)));
+      const rssB = peak(inWindow.filter(inCycle(b)));
+      const heldA = leastHeld(a);
+      const heldB = leastHeld(b);
+      cycles = {
+        cycleSeconds,
+        compared: [a + 1, b + 1],
+        rssPeakMB: [mb(rssA), mb(rssB)],
+        rssPeakGrowthPercent: growth(rssA, rssB),
+        leastHeldMB: [mb(heldA), mb(heldB)],
+        leastHeldGrowthPercent: growth(heldA, heldB),
+        atRestOk: held(liveAtEnd) <= heldA * 1.1,
+      };
+    }
+    const flat = cycles === undefined
+      ? growthPercent <= 10 && liveGrowthPercent <= 10 && atRestOk
+      : cycles.rssPeakGrowthPercent <= 10 && cycles.leastHeldGrowthPercent <= 10 &&
+        cycles.atRestOk;
     const childCpuSeconds =
       (last.cpuUserUs + last.cpuSystemUs - first.cpuUserUs - first.cpuSystemUs) / 1e6;
-    const windowSeconds = (t1 - t0) / 1000;
 
     const report = sim.report();
     const rules: Record<string, number> = {};
@@ -712,6 +754,7 @@ async function parent(): Promise<void> {
           lastHalfMinMB: mb(heldLastHalfMin),
           growthPercent: Math.round(liveGrowthPercent * 10) / 10,
         },
+        ...(cycles === undefined ? {} : { cycles }),
         flat,
         samples: inWindow.map((s) => ({
           s: Math.round(secondsOf(s)),
@@ -794,7 +837,12 @@ function table(results: readonly SoakResult[]): string {
         ? `most ${r.rss.live.firstHalfMaxMB} -> ${r.rss.live.lastHalfMaxMB} (${r.rss.live.growthPercent}%)`
         : `least ${r.rss.live.firstHalfMinMB} -> ${r.rss.live.lastHalfMinMB} (${r.rss.live.growthPercent}%); ` +
           `most ${r.rss.live.firstHalfMaxMB} -> ${r.rss.live.lastHalfMaxMB} (${r.rss.live.maxGrowthPercent}%); ` +
-          `at rest ${r.rss.live.heldAtEndMB}`,
+          `at rest ${r.rss.live.heldAtEndMB}` + (r.rss.cycles === undefined ? "" : (() => {
+            const c = r.rss.cycles;
+            return `; cycle ${c.compared[0]} -> ${c.compared[1]}: RSS peak ${c.rssPeakMB[0]} -> ` +
+              `${c.rssPeakMB[1]} (${c.rssPeakGrowthPercent}%), least held ${c.leastHeldMB[0]} -> ` +
+              `${c.leastHeldMB[1]} (${c.leastHeldGrowthPercent}%)`;
+          })()),
       `${r.cpu.childPercentOfCore}% (${r.cpu.childSeconds} s)`,
       `${r.judge.verdict} (${r.judge.errors} err, ${r.judge.warnings} warn)`,
       r.pass ? "PASS" : "**FAIL**",
