@@ -22,18 +22,15 @@ import type { CollectorEvent } from "../src/collector/collector_types.ts";
 import { createSimulator } from "../src/simulator/mod.ts";
 import type { PostMessage } from "../src/messages.ts";
 import type { PostSink, SinkPosition } from "../src/sinks/post_sink.ts";
+import { BenchOptions } from "./options.ts";
 
-function option(name: string, fallback: string): string {
-  const found = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return found === undefined ? fallback : found.slice(name.length + 3);
-}
-
-const [firstSeed, lastSeed] = option("seeds", "1-20").split("-").map(Number);
-const minutes = Number(option("minutes", "20"));
-const rate = Number(option("rate", "50"));
-const connections = Number(option("connections", "2"));
-const tickMs = Number(option("tick", "100"));
-const verbose = option("verbose", "false") === "true";
+const options = new BenchOptions("chaos_fuzz");
+const [firstSeed, lastSeed] = options.range("seeds", "1-20");
+const minutes = options.number("minutes", 20);
+const rate = options.number("rate", 50);
+const connections = options.number("connections", 2, { integer: true });
+const tickMs = options.number("tick", 100, { integer: true });
+const verbose = options.flag("verbose");
 
 /** A sink that keeps only the ids it was given (at 2,000 posts/s whole posts fill the heap). */
 class IdsSink implements PostSink {

@@ -34,30 +34,11 @@ import process from "node:process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import v8 from "node:v8";
+import { BenchOptions } from "./options.ts";
 
 // ---- options ----------------------------------------------------------------------------------
 
-const ARGS = process.argv.slice(2);
-
-function option(name: string, fallback: string): string {
-  for (let i = 0; i < ARGS.length; i++) {
-    const arg = ARGS[i];
-    if (arg === `--${name}`) {
-      const next = ARGS[i + 1];
-      return next !== undefined && !next.startsWith("--") ? next : "true";
-    }
-    if (arg.startsWith(`--${name}=`)) return arg.slice(name.length + 3);
-  }
-  return fallback;
-}
-
-function numberOption(name: string, fallback: number): number {
-  const value = Number(option(name, String(fallback)));
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new RangeError(`soak: --${name} must be a positive number: current value is ${value}`);
-  }
-  return value;
-}
+const options = new BenchOptions("soak", process.argv.slice(2));
 
 const SELF = fileURLToPath(import.meta.url);
 const ROOT = join(SELF, "..", "..");
@@ -122,10 +103,10 @@ type ChildMessage = { type: "ready" } | Tick | Sample | Live | Final | {
 // ---- child: the collector ---------------------------------------------------------------------
 
 async function child(): Promise<void> {
-  const url = option("url", "");
-  const file = option("file", "");
-  const connections = numberOption("connections", 2);
-  const sampleMs = numberOption("sample-seconds", 10) * 1000;
+  const url = options.string("url", "");
+  const file = options.string("file", "");
+  const connections = options.number("connections", 2);
+  const sampleMs = options.number("sample-seconds", 10) * 1000;
   const out = (message: ChildMessage): void => {
     process.stdout.write(`${JSON.stringify(message)}\n`);
   };
@@ -134,7 +115,7 @@ async function child(): Promise<void> {
   const { FileSink } = await import("../src/sinks/file_sink.ts");
   const sink = await FileSink.open({ path: file });
   const events: Record<string, number> = {};
-  const eventsFile = option("events", "");
+  const eventsFile = options.string("events", "");
   const eventLog = eventsFile === "" ? undefined : createWriteStream(eventsFile, { flags: "w" });
   const collector = createCollector({
     url,
@@ -181,7 +162,7 @@ async function child(): Promise<void> {
   const sampler = setInterval(() => out(sample()), sampleMs);
   out({ type: "ready" });
   out(sample());
-  const snapshots = option("heap-snapshots", "");
+  const snapshots = options.string("heap-snapshots", "");
   let snapshotCount = 0;
   let stopping = false;
   const lines = createInterface({ input: process.stdin });
@@ -436,19 +417,19 @@ interface SoakResult {
 
 async function parent(): Promise<void> {
   const rt = runtime();
-  const minutes = numberOption("minutes", 10);
-  const rate = numberOption("rate", 2000);
-  const seed = numberOption("seed", 7);
-  const connections = numberOption("connections", 2);
-  const sampleSeconds = numberOption("sample-seconds", 10);
+  const minutes = options.number("minutes", 10);
+  const rate = options.number("rate", 2000);
+  const seed = options.number("seed", 7);
+  const connections = options.number("connections", 2);
+  const sampleSeconds = options.number("sample-seconds", 10);
   // Warm: the bounded structures are full. At 2,000 posts/s the de-duplication window (200k ids)
   // fills in 100 s and the margin memory (300k ids) in 150 s.
-  const warmupMinutes = numberOption("warmup-minutes", Math.min(3, minutes * 0.3));
-  const liveSeconds = numberOption("live-seconds", 30);
-  const drainSeconds = numberOption("drain-seconds", 240);
-  const outDir = option("out", join(ROOT, "bench", "results"));
-  const keepFile = option("keep-file", "false") === "true";
-  const eventsFile = option("events", "");
+  const warmupMinutes = options.number("warmup-minutes", Math.min(3, minutes * 0.3));
+  const liveSeconds = options.number("live-seconds", 30);
+  const drainSeconds = options.number("drain-seconds", 240);
+  const outDir = options.string("out", join(ROOT, "bench", "results"));
+  const keepFile = options.flag("keep-file");
+  const eventsFile = options.string("events", "");
   const log = (s: string): void => void process.stderr.write(`[soak ${rt.name}] ${s}\n`);
 
   const { createSimulator, namedScenario } = await import("../src/simulator/mod.ts");
@@ -469,7 +450,7 @@ async function parent(): Promise<void> {
   const url = `${server.url}/2/tweets/sample/stream`;
   log(`simulator on ${server.url} (chaos, seed ${seed}, ${rate} posts/s); file ${file}`);
 
-  const snapshotDir = option("heap-snapshots", "");
+  const snapshotDir = options.string("heap-snapshots", "");
   if (snapshotDir !== "") await mkdir(snapshotDir, { recursive: true });
   const { command, args } = childCommand(rt.name);
   const proc = spawn(command, [
@@ -857,7 +838,7 @@ function table(results: readonly SoakResult[]): string {
 
 /** Prints (and saves as soak.md) the table of every saved `soak-<runtime>.json`. */
 async function combine(): Promise<void> {
-  const outDir = option("out", join(ROOT, "bench", "results"));
+  const outDir = options.string("out", join(ROOT, "bench", "results"));
   const names = (await readdir(outDir)).filter((n) => /^soak-\w+\.json$/.test(n)).sort();
   const order = ["node", "deno", "bun"];
   const results = (await Promise.all(
@@ -888,9 +869,9 @@ async function combine(): Promise<void> {
   if (results.some((r) => !r.pass)) process.exitCode = 2;
 }
 
-if (option("child", "false") === "true") {
+if (options.flag("child")) {
   await child();
-} else if (option("combine", "false") === "true") {
+} else if (options.flag("combine")) {
   await combine();
 } else {
   await parent();

@@ -25,6 +25,7 @@ import {
   twitterApiV2Contestant,
   xdkContestant,
 } from "./contestants.ts";
+import { BenchOptions } from "./options.ts";
 import { protoContestants } from "./proto/contestants.ts";
 import { ladderContestants } from "./proto/ladder.ts";
 import { type ContestantResult, markdown, type RuntimeReport } from "./table.ts";
@@ -43,28 +44,22 @@ const runtimeVersion: string = runtime === "deno"
   : runtime === "bun"
   ? g.Bun.version
   : g.process.versions.node;
-const argv: string[] = runtime === "deno" ? g.Deno.args : g.process.argv.slice(2);
-
-function option(name: string, fallback: string): string {
-  const hit = argv.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
-  if (hit === undefined) return fallback;
-  return hit.includes("=") ? hit.slice(hit.indexOf("=") + 1) : "true";
-}
-const MB = Number(option("mb", "64"));
-const RUNS = Number(option("runs", "5"));
-const WARMUP = Number(option("warmup", "1"));
-const SEED = Number(option("seed", "42"));
-const ONLY = option("only", "").split(",").filter((s) => s !== "");
-const OUT = option("out", "bench/results");
-const WRITE = option("no-write", "false") !== "true";
-const QUIET = option("quiet", "false") === "true";
-const PROTO = option("proto", "false") === "true";
+const options = new BenchOptions("throughput");
+const MB = options.number("mb", 64);
+const RUNS = options.number("runs", 5, { integer: true });
+const WARMUP = options.number("warmup", 1, { integer: true, min: 0 });
+const SEED = options.number("seed", 42, { integer: true, min: 0 });
+const ONLY = options.string("only", "").split(",").filter((s) => s !== "");
+const OUT = options.string("out", "bench/results");
+const WRITE = !options.flag("no-write");
+const QUIET = options.flag("quiet");
+const PROTO = options.flag("proto");
 /** Force a full GC before each timed run (off by default: on Node 20 it made the next run ~40%
  * slower, as the shrunken heap has to grow again). */
-const FORCE_GC = option("gc", "false") === "true";
-const LADDER = option("ladder", "false") === "true";
+const FORCE_GC = options.flag("gc");
+const LADDER = options.flag("ladder");
 /** Node only: write a V8 CPU profile of the timed rounds (not the corpus build) to this file. */
-const CPUPROFILE = option("cpuprofile", "");
+const CPUPROFILE = options.string("cpuprofile", "");
 
 function gc(): void {
   if (typeof g.gc === "function") g.gc();
