@@ -137,7 +137,8 @@ export const STREAM_COMMAND: CommandSpec = {
       name: "connect-budget",
       kind: "string",
       placeholder: "N/DURATION",
-      help: "At most N connect requests per DURATION (off: no budget)",
+      help:
+        "At most N connect requests per DURATION while X has not reported its own count (off: no budget)",
       default: "50/15m",
     }),
     f({
