@@ -228,6 +228,59 @@ describe("loss: the collector against the simulator", () => {
     assert.ok(events.some((e) => e.type === "recovery-finished" && e.ok === true));
   });
 
+  it("resumes a Recovery that drops part-way, writing what it replayed once", async () => {
+    const sim = createSimulator({ seed: 7, postsPerSecond: 5 });
+    // The first Recovery response is cut (as by a TCP reset) after 1,000 posts: its retry asks
+    // from a second before the newest post read. 100 ids in the de-duplication window: a retry
+    // from the window's start would write ~1,000 posts twice.
+    let recoveryResponses = 0;
+    const cutFetch = async (request: Request): Promise<Response> => {
+      const response = await sim.fetch(request);
+      const recovery = new URL(request.url).searchParams.has("start_time");
+      if (!recovery || recoveryResponses++ > 0 || response.body === null) return response;
+      let posts = 0;
+      let partial = "";
+      const decoder = new TextDecoder();
+      const cut = new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          partial += decoder.decode(chunk, { stream: true });
+          const lines = partial.split("\r\n");
+          partial = lines.pop()!;
+          for (const line of lines) {
+            if (line !== "" && ++posts > 1_000) {
+              controller.error(new TypeError("connection reset"));
+              return;
+            }
+            controller.enqueue(new TextEncoder().encode(line + "\r\n"));
+          }
+        },
+      });
+      return new Response(response.body.pipeThrough(cut), {
+        status: response.status,
+        headers: response.headers,
+      });
+    };
+    const { collector, sink } = startCollector(sim, {
+      fetch: cutFetch,
+      dedup: { maxEntries: 100 },
+    });
+    await clock.tickAsync(10_000);
+    const since = sim.now();
+    sim.fault({ kind: "rate-limit", resetInMs: 20 * 60_000 });
+    sim.fault({ kind: "eof" });
+    await clock.tickAsync(22 * 60_000);
+    const until = await finish(sim, () => collector.close());
+
+    assertExactlyOnce(sink.posts, publishedIds(sim, since, until));
+    const recoveries = streamAttempts(sim).filter((a) => a.query.start_time !== undefined);
+    assert.equal(recoveries.length, 2);
+    const [first, second] = recoveries.map((a) => Date.parse(a.query.start_time));
+    // 1,000 posts at 5/s: the retry starts some 200 s into the window.
+    assert.ok(second - first > 150_000, `resumed ${(second - first) / 1000} s into the window`);
+    assert.equal(recoveries[1].query.end_time, recoveries[0].query.end_time);
+    assert.deepEqual(collector.status().recoveries, { queued: 0, running: 0, done: 1, failed: 0 });
+  });
+
   it("runs one Recovery when two redundant connections lose the same 20 minutes", async () => {
     const sim = createSimulator({ seed: 7, postsPerSecond: 5, maxConnections: 2 });
     const store = new MemoryWatermarkStore();
