@@ -143,10 +143,45 @@ describe("GapResponder: a Recovery another connection's stream lets run", () => 
     now = 120_000;
     responder.beforeConnect(0, new URL(URL_V2));
     gaps.noteConnected(0, 120_000);
-    responder.connected(0, 120_000); // connection 0 is back: its own Recovery is queued
-    assert.deepEqual(ran, [{ kind: "recovery", startMs: 74_000, endMs: 120_000 }]);
+    // Connection 0 is back: its own Recovery is queued, and connection 1's, which it carries
+    // now (not when connection 1 is back, which backoff may hold for minutes).
+    responder.connected(0, 120_000);
+    assert.deepEqual(ran, [
+      { kind: "recovery", startMs: 74_000, endMs: 120_000 },
+      { kind: "recovery", startMs: 69_000, endMs: 74_000 },
+    ]);
     now = 900_000;
-    responder.beforeConnect(1, new URL(URL_V2)); // connection 1's runs now, not when it is back
-    assert.deepEqual(ran[1], { kind: "recovery", startMs: 69_000, endMs: 74_000 });
+    responder.beforeConnect(1, new URL(URL_V2)); // nothing more
+    assert.equal(ran.length, 2);
+  });
+
+  it("drops a waiting Recovery that another connection's backfill replays whole", () => {
+    const gaps = new StreamGaps({
+      product: "v2",
+      backfill: "auto",
+      partitions: [undefined, undefined],
+    });
+    gaps.noteConnected(0, 0);
+    gaps.noteConnected(1, 0);
+    gaps.noteActivity(0, 100_000, 99_900);
+    gaps.noteActivity(1, 100_000, 99_900);
+    gaps.noteLagged(1);
+    gaps.noteDisconnect(1, false, true); // a sudden stop while it lagged: counts as a full buffer
+    gaps.noteDisconnect(0, false); // a plain drop: backfill is possible on this one
+    let now = 190_000;
+    const { responder, ran } = responderWith(gaps, () => now);
+    const first = responder.beforeConnect(1, new URL(URL_V2)); // a Recovery, waiting for the live stream
+    assert.equal(first.searchParams.get("backfill_minutes"), null);
+    now = 195_000;
+    const url = responder.beforeConnect(0, new URL(URL_V2));
+    assert.equal(url.searchParams.get("backfill_minutes"), "3"); // 95 s + 30 s of margin
+    gaps.noteConnected(0, 195_000);
+    responder.connected(0, 195_000);
+    // Its backfill replays from 15 s: connection 1's window (from 69 s) would be a second copy.
+    assert.deepEqual(ran, []);
+    now = 200_000;
+    const again = responder.beforeConnect(1, new URL(URL_V2)); // connection 1 is back too
+    assert.equal(again.searchParams.get("backfill_minutes"), null);
+    assert.deepEqual(ran, []);
   });
 });

@@ -102,7 +102,7 @@ export class GapResponder {
         o.onNoBackfill(id);
         return url;
       }
-      this.connected(id, carriedFromMs);
+      this.#queue(id, carriedFromMs);
     }
     const nowMs = o.now();
     const planned = o.gaps.planReconnect(id, nowMs);
@@ -124,7 +124,7 @@ export class GapResponder {
     }
     o.onNoBackfill(id);
     this.#act(id, planned.plan, nowMs);
-    if (planned.carriedFromMs !== undefined) this.connected(id, planned.carriedFromMs);
+    if (planned.carriedFromMs !== undefined) this.#queue(id, planned.carriedFromMs);
     return url;
   }
 
@@ -138,23 +138,43 @@ export class GapResponder {
     const o = this.#o;
     const carriedFromMs = o.gaps.carrierFrom(id);
     if (carriedFromMs === undefined) return;
-    if (this.#pending.has(id)) this.connected(id, carriedFromMs);
+    this.#queue(id, carriedFromMs);
     const nowMs = o.now();
     const planned = o.gaps.planReconnect(id, nowMs);
     if (planned.carriedFromMs === undefined) return; // nothing, or a backfill on reconnect
     this.#act(id, planned.plan, nowMs);
-    this.connected(id, planned.carriedFromMs);
+    this.#queue(id, planned.carriedFromMs);
   }
 
   /** The live stream of connection `id`'s partition is back since `atMs` (it connected, or
-   * another connection carries it): its planned Recovery is queued, up to then. */
+   * another connection carries it): its planned Recovery is queued, up to then. The other
+   * connections of the partition whose Recovery waits for the live stream are carried by it
+   * now: theirs are queued too, up to where it covers the stream from (less the backfill it
+   * asked for: a Recovery of what that backfill replays would write it a second time, more
+   * posts later than the de-duplication window holds), or dropped when its backfill covers all. */
   connected(id: number, atMs: number): void {
+    this.#queue(id, atMs);
+    const partition = this.#o.partitionOf(id);
+    for (const other of [...this.#pending.keys()]) {
+      if (other === id || this.#o.partitionOf(other) !== partition) continue;
+      const carriedFromMs = this.#o.gaps.carrierFrom(other);
+      if (carriedFromMs !== undefined) this.#queue(other, carriedFromMs);
+    }
+  }
+
+  /** Queues connection `id`'s pending Recovery up to `atMs`, where the live stream is back. */
+  #queue(id: number, atMs: number): void {
     const pending = this.#pending.get(id);
     if (pending === undefined) return;
     this.#pending.delete(id);
     const { window, written } = pending;
     const partition = this.#o.partitionOf(id);
     this.#o.gaps.closeGap(id, atMs);
+    if (atMs <= window.startMs) {
+      // A connection that carries the stream replays all of the window (its backfill).
+      this.#o.onRecoveryDropped?.(partition);
+      return;
+    }
     this.#o.gaps.coverPartition(partition, window.startMs, atMs);
     // Redundant connections that dropped together planned the same window: this job covers
     // theirs (it replays up to now), so they need no Recovery of their own.
@@ -167,11 +187,7 @@ export class GapResponder {
     }
     // Windows already admitted may hold its start (a later gap's margin reaches back into an
     // earlier Recovery), or all of it.
-    const guard = this.#o.ledger.admit(
-      partition,
-      { ...window, endMs: Math.max(window.endMs, atMs) },
-      written,
-    );
+    const guard = this.#o.ledger.admit(partition, { ...window, endMs: atMs }, written);
     if (guard === undefined) this.#o.onRecoveryDropped?.(partition);
     else this.#o.jobs.enqueue(guard.window, partition, guard);
   }
