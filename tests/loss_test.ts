@@ -500,6 +500,32 @@ describe("loss: the collector against the simulator", () => {
     ]);
   });
 
+  it("writes once the live posts a backfilled connection brings late, behind its replay", async () => {
+    const sim = createSimulator({ seed: 10, postsPerSecond: 20, maxConnections: 2 });
+    // A sink of 20 ms a post and a queue of 100 (a replay may fill half): the gap's ~500 posts
+    // take 10 s to write, and the other connection writes ~200 live posts meanwhile, beyond a
+    // window of 100 ids. The backfilled connection's live posts of those 10 s waited at X behind
+    // its replay.
+    const { collector, sink } = startCollector(
+      sim,
+      { connections: 2, dedup: { maxEntries: 100 }, queue: { maxItems: 100 } },
+      new MemoryPostSink({ delayMs: 20 }),
+    );
+    await clock.tickAsync(10_000);
+    const since = sim.now();
+    // Both drop, and X refuses them for 15 s: the first back backfills the gap, the other,
+    // carried by it from the backfill's start, asks for none and writes the live posts at once.
+    sim.fault({ kind: "http-status", status: 503, count: 2 });
+    sim.fault({ kind: "maintenance" });
+    await clock.tickAsync(90_000);
+    const until = await finish(sim, () => collector.close());
+
+    assertExactlyOnce(sink.posts, publishedIds(sim, since, until));
+    const attempts = streamAttempts(sim).filter((a) => a.status === 200);
+    assert.ok(attempts.some((a) => a.query.backfill_minutes !== undefined), "a backfill");
+    assert.ok(collector.status().backfilled > 400, `${collector.status().backfilled} backfilled`);
+  });
+
   it("resumes from the durable watermark after a kill and restart", async () => {
     const sim = createSimulator({ seed: 11, postsPerSecond: 10 });
     const { saved, store, freeze } = killableWatermarks();

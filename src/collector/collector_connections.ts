@@ -22,6 +22,19 @@ export interface CollectorConnection {
   readonly status: StatusTracker;
   /** The backfill the current attempt asked for, `undefined` when none. */
   backfill: BackfillState | undefined;
+  /** After its backfill, while its live posts come late, `undefined` otherwise. */
+  catchUp: CatchUpState | undefined;
+}
+
+/** A connection whose backfill replay is over: its live posts waited at X behind the replay
+ * while the other connections wrote theirs, more posts ago than the de-duplication window may
+ * hold. */
+export interface CatchUpState {
+  /** Its backfill's `written`, then the ids written since with a time before `untilMs`. */
+  readonly written: Set<string>;
+  /** When the replay ended, epoch ms: its posts created before this may have been written by
+   * another connection meanwhile; from there on it is in step. */
+  readonly untilMs: number;
 }
 
 /** What the collector knows of a backfill while its attempt replays it. */
@@ -31,8 +44,10 @@ export interface BackfillState {
   /** Backfilled posts created before this were read before the gap (see `StreamGaps`): they are
    * duplicates, whatever the de-duplication window still holds. */
   readonly readBeforeMs: number;
-  /** Ids written since `readBeforeMs` when it was asked for (the gap's margin). */
-  readonly written: ReadonlySet<string> | undefined;
+  /** Ids written with a time from `readBeforeMs`: those written when it was asked for (the
+   * gap's margin), then those written since by any connection (the others' copies of what it
+   * replays, which come more posts before its own than the de-duplication window may hold). */
+  readonly written: Set<string>;
 }
 
 /**
@@ -85,6 +100,7 @@ export function buildConnections(options: {
           now,
         }),
         backfill: undefined,
+        catchUp: undefined,
       });
     }
   }

@@ -196,6 +196,15 @@ export function createCollector(options: CollectorOptions): Collector {
         ledger.noteWritten(item.partition, id, atMs, item.written);
         // For the margin of a later replay (of a Recovery's posts, only its last minutes).
         recentlyWritten.note(item.partition, id, atMs);
+        // A connection that replays a backfill, or whose live posts come late behind one,
+        // brings copies of what the others write meanwhile, more posts later than the
+        // de-duplication window may hold.
+        for (const c of connections) {
+          if (c.partition !== item.partition) continue;
+          if (c.backfill !== undefined && atMs >= c.backfill.readBeforeMs) {
+            c.backfill.written.add(id);
+          } else if (c.catchUp !== undefined && atMs < c.catchUp.untilMs) c.catchUp.written.add(id);
+        }
       }
       if (item.source !== RECOVERY_SOURCE) {
         watermarks.observe(item.partition, item.receivedAtMs, { id, createdAt });
@@ -298,11 +307,13 @@ export function createCollector(options: CollectorOptions): Collector {
     now,
     partitionOf: (id) => connections[id].partition,
     onBackfill: (id, { minutes, gapMs, readBeforeMs, written }) => {
-      connections[id].backfill = { beforeMs: now(), readBeforeMs, written };
+      connections[id].backfill = { beforeMs: now(), readBeforeMs, written: written ?? new Set() };
+      connections[id].catchUp = undefined;
       emit({ type: "backfill-planned", atMs: now(), connectionId: id, minutes, gapMs });
     },
     onNoBackfill: (id) => {
       connections[id].backfill = undefined;
+      connections[id].catchUp = undefined;
     },
     onRecoveryQueued: (partition) => watermarks.hold(partition),
     onRecoveryDropped: (partition) => watermarks.release(partition),
@@ -369,14 +380,26 @@ export function createCollector(options: CollectorOptions): Collector {
     const replayed = backfill !== undefined && createdAtMs !== undefined &&
       createdAtMs < backfill.beforeMs;
     if (replayed) backfilled++;
-    // The first live post ends the replay: its ids need not be held any longer.
-    else if (backfill !== undefined && createdAtMs !== undefined) connection.backfill = undefined;
+    else if (backfill !== undefined && createdAtMs !== undefined) {
+      // The first live post ends the replay: its ids need not be held any longer. The live posts
+      // that waited behind it were written by the other connections meanwhile.
+      connection.backfill = undefined;
+      connection.catchUp = { written: backfill.written, untilMs: atMs };
+    }
+    const catchUp = replayed ? undefined : connection.catchUp;
+    if (catchUp !== undefined && (createdAtMs === undefined || createdAtMs >= catchUp.untilMs)) {
+      connection.catchUp = undefined; // in step again
+    }
     const held = pipeline.deliver({
       post,
       source: replayed ? BACKFILL_SOURCE : `connection-${connection.id}`,
       partition: connection.partition,
       receivedAtMs: atMs,
-      ...(replayed ? { read: createdAtMs < backfill.readBeforeMs, written: backfill.written } : {}),
+      ...(replayed
+        ? { read: createdAtMs < backfill.readBeforeMs, written: backfill.written }
+        : connection.catchUp === undefined
+        ? {}
+        : { written: connection.catchUp.written }),
     });
     if (held !== undefined) gaps.noteLagged(connection.id);
     return held;

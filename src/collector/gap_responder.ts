@@ -37,7 +37,7 @@ export interface GapResponderOptions {
       minutes: number;
       gapMs: number;
       readBeforeMs: number;
-      written: ReadonlySet<string> | undefined;
+      written: Set<string> | undefined;
     },
   ) => void;
   /** Connection `id`'s attempt asks for none. */
@@ -50,7 +50,7 @@ export interface GapResponderOptions {
   /** Ids of `partition` written with a time at or after `sinceMs` (see `RecentlyWritten`): a
    * Recovery or a backfill planned now takes them, so its margin is not written twice.
    * @default {none} */
-  readonly writtenSince?: (partition: number | undefined, sinceMs: number) => ReadonlySet<string>;
+  readonly writtenSince?: (partition: number | undefined, sinceMs: number) => Set<string>;
   readonly raise: (input: AlertInput) => void;
 }
 
