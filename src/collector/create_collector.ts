@@ -381,8 +381,9 @@ export function createCollector(options: CollectorOptions): Collector {
       createdAtMs < backfill.beforeMs;
     if (replayed) backfilled++;
     else if (backfill !== undefined && createdAtMs !== undefined) {
-      // The first live post ends the replay: its ids need not be held any longer. The live posts
-      // that waited behind it were written by the other connections meanwhile.
+      // The first live post ends the replay. The live posts that waited behind it at X were
+      // written by the other connections meanwhile: the replay's set stays with them until the
+      // connection is in step again (a post created after the replay ended).
       connection.backfill = undefined;
       connection.catchUp = { written: backfill.written, untilMs: atMs };
     }
