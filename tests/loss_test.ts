@@ -54,6 +54,13 @@ async function finish(
   return until;
 }
 
+/** The stream drops and X refuses every connect for 20 minutes; returns 2 minutes later. */
+async function loseTwentyMinutes(sim: ReturnType<typeof createSimulator>): Promise<void> {
+  sim.fault({ kind: "rate-limit", resetInMs: 20 * 60_000 });
+  sim.fault({ kind: "eof" });
+  await clock.tickAsync(22 * 60_000);
+}
+
 /** `fetch` as over a real socket: X learns that the client dropped a response `lagMs` later. */
 function lateCloseFetch(
   fetch: (request: Request) => Promise<Response>,
@@ -210,9 +217,7 @@ describe("loss: the collector against the simulator", () => {
     const { collector, sink, events } = startCollector(sim);
     await clock.tickAsync(10_000);
     const since = sim.now();
-    sim.fault({ kind: "rate-limit", resetInMs: 20 * 60_000 });
-    sim.fault({ kind: "eof" });
-    await clock.tickAsync(22 * 60_000);
+    await loseTwentyMinutes(sim);
     const until = await finish(sim, () => collector.close());
 
     assertExactlyOnce(sink.posts, publishedIds(sim, since, until));
@@ -266,9 +271,7 @@ describe("loss: the collector against the simulator", () => {
     });
     await clock.tickAsync(10_000);
     const since = sim.now();
-    sim.fault({ kind: "rate-limit", resetInMs: 20 * 60_000 });
-    sim.fault({ kind: "eof" });
-    await clock.tickAsync(22 * 60_000);
+    await loseTwentyMinutes(sim);
     const until = await finish(sim, () => collector.close());
 
     assertExactlyOnce(sink.posts, publishedIds(sim, since, until));
@@ -287,9 +290,7 @@ describe("loss: the collector against the simulator", () => {
     const { collector, sink } = startCollector(sim, { connections: 2, watermarkStore: store });
     await clock.tickAsync(10_000);
     const since = sim.now();
-    sim.fault({ kind: "rate-limit", resetInMs: 20 * 60_000 });
-    sim.fault({ kind: "eof" }); // both connections drop at once, then X refuses for 20 min
-    await clock.tickAsync(22 * 60_000);
+    await loseTwentyMinutes(sim); // both connections drop at once
     const until = await finish(sim, () => collector.close());
 
     assertExactlyOnce(sink.posts, publishedIds(sim, since, until));

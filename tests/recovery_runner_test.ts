@@ -11,33 +11,42 @@ beforeEach(() => {
 });
 afterEach(() => clock.uninstall());
 
-/** Runs a Recovery whose attempts answer the bodies in `bodies`, in turn (the last repeats). */
-async function recoverWith(bodies: string[]) {
+const isoSeconds = (ms: number): string => new Date(ms).toISOString().slice(0, 19) + "Z";
+
+/** Runs a Recovery of the minute from now whose attempts answer the bodies in `bodies`, in turn
+ * (the last repeats). `delivered`: the ids, with " again" for those an earlier attempt read. */
+async function recoverWith(bodies: string[], unitMs?: number) {
   const policy = new BackoffPolicy();
-  let calls = 0;
+  const urls: string[] = [];
   const delivered: string[] = [];
+  const startMs = Date.now(); // 2025-01-01T00:00:00Z
   const running = runRecovery(
-    { id: 1, window: { kind: "recovery", startMs: 0, endMs: 60_000 }, partition: undefined },
+    { id: 1, window: { kind: "recovery", startMs, endMs: startMs + 60_000 }, partition: undefined },
     {
       connect: {
         url: "https://api.x.com/2/tweets/search/stream",
-        fetch: () => {
-          const body = bodies[Math.min(calls++, bodies.length - 1)];
+        fetch: (request) => {
+          const body = bodies[Math.min(urls.length, bodies.length - 1)];
+          urls.push(request.url);
           return Promise.resolve(new Response(body));
         },
       },
-      paramsFor: () => ({ start_time: "2025-01-01T00:00:00Z", end_time: "2025-01-01T00:01:00Z" }),
+      paramsFor: (job) => ({
+        start_time: isoSeconds(job.window.startMs),
+        end_time: isoSeconds(job.window.endMs),
+      }),
       connectionId: 1,
       policy,
       gate: new ConnectGate({ policy, now: Date.now }),
       signal: new AbortController().signal,
       now: Date.now,
       emit: () => {},
-      deliver: (post) => void delivered.push(post.id ?? ""),
+      deliver: (post, replayed) => void delivered.push(`${post.id}${replayed ? " again" : ""}`),
+      unitMs,
     },
   );
-  await clock.tickAsync(60_000);
-  return { outcome: await running, calls, delivered };
+  await clock.tickAsync(80_000); // asked for 10 s after the window's end
+  return { outcome: await running, calls: urls.length, urls, delivered };
 }
 
 describe("runRecovery", () => {
@@ -72,44 +81,10 @@ describe("runRecovery", () => {
         type: "https://api.x.com/2/problems/operational-disconnect",
       }],
     }) + "\r\n";
-    const START = Date.now(); // 2025-01-01T00:00:00Z
-    const urls: string[] = [];
-    const delivered: string[] = [];
-    const bodies = [
+    const { outcome, urls, delivered } = await recoverWith([
       post("1", 10) + post("2", 20, 5) + post("3", 21, 2) + dropped,
       post("2", 20, 5) + post("3", 21, 2) + post("4", 30),
-    ];
-    const policy = new BackoffPolicy();
-    const running = runRecovery(
-      {
-        id: 1,
-        window: { kind: "recovery", startMs: START, endMs: START + 60_000 },
-        partition: undefined,
-      },
-      {
-        connect: {
-          url: "https://api.x.com/2/tweets/search/stream",
-          fetch: (request) => {
-            urls.push(request.url);
-            return Promise.resolve(new Response(bodies[Math.min(urls.length - 1, 1)]));
-          },
-        },
-        paramsFor: (job) => ({
-          start_time: new Date(job.window.startMs).toISOString().slice(0, 19) + "Z",
-          end_time: new Date(job.window.endMs).toISOString().slice(0, 19) + "Z",
-        }),
-        connectionId: 1,
-        policy,
-        gate: new ConnectGate({ policy, now: Date.now }),
-        signal: new AbortController().signal,
-        now: Date.now,
-        emit: () => {},
-        deliver: (p, replayed) => void delivered.push(`${p.id}${replayed ? " again" : ""}`),
-        unitMs: 1_000,
-      },
-    );
-    await clock.tickAsync(80_000); // asked for 10 s after the window's end
-    const outcome = await running;
+    ], 1_000);
     assert.equal(urls.length, 2);
     assert.match(urls[0], /start_time=2025-01-01T00%3A00%3A00Z/);
     // The newest post read was created at 00:00:21.2: resume a second before its second.
