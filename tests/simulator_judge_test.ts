@@ -67,6 +67,26 @@ describe("simulator judge", () => {
     });
   });
 
+  it("an established connection still open resets the curves for the next failure", async () => {
+    await withSim({ maxConnections: 2 }, async (sim, clock) => {
+      sim.fault({ kind: "http-status", status: 503, count: 3 });
+      for (const waitMs of [5_000, 10_000, 20_000]) {
+        assert.equal((await attempt(sim)).status, 503);
+        await clock.tickAsync(waitMs);
+      }
+      const first = await attempt(sim); // connected, and stays so
+      await clock.tickAsync(25_000); // a heartbeat: established
+      sim.fault({ kind: "http-status", status: 503, count: 1 });
+      assert.equal((await attempt(sim)).status, 503); // a redundant connection's first failure
+      await clock.tickAsync(5_000);
+      const second = await attempt(sim);
+      assert.equal(second.status, 200);
+      await first.reader?.cancel();
+      await second.reader?.cancel();
+      assert.deepEqual(rules(sim).filter((r) => r.startsWith("backoff.")), []);
+    });
+  });
+
   it("a client hammering with a bad token draws 429s; one backing off on the HTTP curve draws none", async () => {
     await withSim({ scenario: "auth-failure" }, async (sim, clock) => {
       for (let i = 0; i < 55; i++) {

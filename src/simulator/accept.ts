@@ -120,6 +120,7 @@ export function acceptConnection(ctx: SimContext, plan: AcceptPlan): Response {
     render: dialect.renderPost,
     onSlowReader: () => closeSlowReader(ctx, connection),
     onEnd,
+    onEstablished: () => void (record.establishedAtMs = ctx.now()),
     signal: plan.request.signal,
   });
   const recovery = params.recovery;

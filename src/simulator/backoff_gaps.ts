@@ -73,7 +73,11 @@ export function checkGaps(
           `Attempt #${next.id} repeated a request that got HTTP ${prev.status} (#${prev.id}); X will never accept it as it stands.`,
       });
     }
-    if (after === "dropped" || after === "complete") {
+    // A connection that worked ends every streak: one that dropped, a Recovery that finished,
+    // or one still open that was established before the next attempt (a redundant connection,
+    // when the next attempt is another connection's).
+    const openAndWorking = after === "open" && (prev.establishedAtMs ?? Infinity) <= next.atMs;
+    if (after === "dropped" || after === "complete" || openAndWorking) {
       streak.network = streak.http = streak["rate-limit"] = 0;
     }
     if (after !== "network" && after !== "http" && after !== "rate-limit") continue;

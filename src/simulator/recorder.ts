@@ -68,6 +68,8 @@ export interface AttemptRecord {
   faultAtClose?: string;
   /** A post or heartbeat was sent before it ended. */
   established?: boolean;
+  /** When its first post or heartbeat was sent (epoch ms). */
+  establishedAtMs?: number;
   /** What it carried (live counters while open). */
   stats?: BodyStats;
 }

@@ -29,6 +29,8 @@ export interface StreamBodyOptions {
   readonly onSlowReader: () => void;
   /** Called once when the body ends, for whatever reason. */
   readonly onEnd: (reason: CloseReason) => void;
+  /** Called once, when its first post or heartbeat is sent. @default {undefined} */
+  readonly onEstablished?: () => void;
   /** The request's signal: an abort ends the body like a dropped socket. */
   readonly signal?: AbortSignal;
 }
@@ -223,8 +225,10 @@ export class StreamBody {
   }
 
   #count(piece: Piece): void {
+    const first = !this.established;
     if (piece.kind === "post") this.stats.postsDelivered++;
     else if (piece.kind === "heartbeat") this.stats.heartbeatsDelivered++;
+    if (first && this.established) this.#options.onEstablished?.();
   }
 
   #enqueue(chunk: Uint8Array): void {
