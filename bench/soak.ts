@@ -859,7 +859,10 @@ async function combine(): Promise<void> {
     "samples in the window with the first half's (a leak raises every sample after it; what is " +
     "in flight depends on which of chaos's faults is under way, so the most held is reported " +
     "but not judged). Flat: the RSS peaks and the least held grow <= 10%, and at rest the collector " +
-    "holds at most 10% more than the least it held in the first half. lost = published - written unique; extra = written ids never published.",
+    "holds at most 10% more than the least it held in the first half; with three chaos cycles or " +
+    "more in the window (30 minutes), like with like: the last full cycle's RSS peak and least " +
+    "held against the second cycle's, and at rest against the second cycle's least. " +
+    "lost = published - written unique; extra = written ids never published.",
     "",
     table(results),
     "",
