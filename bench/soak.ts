@@ -9,14 +9,17 @@
  *   bash bench/soak.sh --minutes=1                      (the three runtimes one after the other)
  *
  * Options: `--minutes=10` publishing window, `--rate=2000` posts/s, `--seed=7` (chaos faults and
- * posts), `--connections=2`, `--sample-seconds=10` RSS/CPU sampling, `--warmup-minutes=`
- * (default 3, or 30% of the window when shorter), `--live-seconds=30` (memory held after a full
+ * posts), `--connections=2`, `--sample-seconds=1` RSS/CPU sampling (each second: the peak after
+ * a burst lasts a few seconds, and 10-second samples caught it or not by chance),
+ * `--warmup-minutes=` (default 3, or 30% of the window when shorter), `--live-seconds=30` (memory
+ * held after a full
  * collection, sampled this often after warm-up), `--drain-seconds=240` longest wait after the
  * window for the collector to catch up (a stall found late, a Recovery), `--out=bench/results`,
  * `--keep-file` (keep the NDJSON file), `--heap-snapshots=DIR` (the child writes a V8 heap snapshot
  * after each full collection, at warm-up and at the end, for `bench/heap_diff.ts`; Node and Deno),
  * `--events=FILE` (the child writes every collector event but `duplicate`,
- * one JSON line `{ "at": ISO time, "event": ... }` each, to FILE), `--combine` (only print the
+ * one JSON line `{ "at": ISO time, "event": ... }` each, to FILE), `--memory-trace=FILE` (the
+ * child writes `ms rssMB heapMB externalMB` every 250 ms to FILE), `--combine` (only print the
  * table of the saved results).
  *
  * Roles: the parent runs the simulator (`createSimulator({ scenario: "chaos" })` served with
@@ -106,7 +109,7 @@ async function child(): Promise<void> {
   const url = options.string("url", "");
   const file = options.string("file", "");
   const connections = options.number("connections", 2);
-  const sampleMs = options.number("sample-seconds", 10) * 1000;
+  const sampleMs = options.number("sample-seconds", 1) * 1000;
   const out = (message: ChildMessage): void => {
     process.stdout.write(`${JSON.stringify(message)}\n`);
   };
@@ -159,6 +162,7 @@ async function child(): Promise<void> {
     };
   };
   const ticker = setInterval(() => out(tick()), 1000);
+  const memoryTrace = traceMemory(options.string("memory-trace", ""));
   const sampler = setInterval(() => out(sample()), sampleMs);
   out({ type: "ready" });
   out(sample());
@@ -186,6 +190,7 @@ async function child(): Promise<void> {
     stopping = true;
     clearInterval(ticker);
     clearInterval(sampler);
+    memoryTrace();
     void (async () => {
       const last = sample();
       await collector.close();
@@ -207,6 +212,26 @@ async function child(): Promise<void> {
       process.exit(1);
     });
   });
+}
+
+/**
+ * Investigation aid: every 250 ms, one line `ms rssMB heapMB externalMB` to FILE (nothing when
+ * FILE is ""). Shows the sawtooth that 10-second samples alias: memory in flight, garbage not yet
+ * collected, and when the collections come. Returns the function that stops it.
+ */
+function traceMemory(file: string): () => void {
+  if (file === "") return () => {};
+  const stream = createWriteStream(file, { flags: "w" });
+  const t0 = Date.now();
+  const mb = (n: number): string => (n / MB).toFixed(1);
+  const timer = setInterval(() => {
+    const { rss, heapUsed, external } = process.memoryUsage();
+    stream.write(`${Date.now() - t0} ${mb(rss)} ${mb(heapUsed)} ${mb(external)}\n`);
+  }, 250);
+  return () => {
+    clearInterval(timer);
+    stream.end();
+  };
 }
 
 /** Writes `DIR/<runtime>-<n>.heapsnapshot` (investigation aid; blocks the child while it writes). */
@@ -421,7 +446,7 @@ async function parent(): Promise<void> {
   const rate = options.number("rate", 2000);
   const seed = options.number("seed", 7);
   const connections = options.number("connections", 2);
-  const sampleSeconds = options.number("sample-seconds", 10);
+  const sampleSeconds = options.number("sample-seconds", 1);
   // Warm: the bounded structures are full. At 2,000 posts/s the de-duplication window (200k ids)
   // fills in 100 s and the margin memory (300k ids) in 150 s.
   const warmupMinutes = options.number("warmup-minutes", Math.min(3, minutes * 0.3));
@@ -452,6 +477,7 @@ async function parent(): Promise<void> {
 
   const snapshotDir = options.string("heap-snapshots", "");
   if (snapshotDir !== "") await mkdir(snapshotDir, { recursive: true });
+  const memoryTraceFile = options.string("memory-trace", "");
   const { command, args } = childCommand(rt.name);
   const proc = spawn(command, [
     ...args,
@@ -462,6 +488,7 @@ async function parent(): Promise<void> {
     `--sample-seconds=${sampleSeconds}`,
     ...(eventsFile === "" ? [] : [`--events=${eventsFile}`]),
     ...(snapshotDir === "" ? [] : [`--heap-snapshots=${snapshotDir}`]),
+    ...(memoryTraceFile === "" ? [] : [`--memory-trace=${memoryTraceFile}`]),
   ], { cwd: ROOT, stdio: ["pipe", "pipe", "inherit"], env: { ...process.env, NO_COLOR: "1" } });
   const exited = new Promise<number | null>((resolve) => proc.on("exit", (code) => resolve(code)));
   const samples: Sample[] = [];

@@ -46,6 +46,8 @@ export function resolveLineSplitterOptions(
 const LF = 0x0a;
 const CR = 0x0d;
 const STREAM: TextDecodeOptions = { stream: true };
+/** The most bytes decoded into one string (up to 64 KB of UTF-16: a young, regular V8 object). */
+const DECODE_PIECE_BYTES = 32 * 1024;
 /**
  * Whether `decode(bytes, { stream: true })` is this runtime's fast path (measured by
  * bench/throughput.ts on the bench corpus). Node 20: yes (its ICU path; the one-shot call is ~2x
@@ -170,7 +172,19 @@ export class LineFramer {
         return out;
       }
     }
-    this.#emit(chunk, last, out);
+    // A large chunk (a burst: X's buffer after a stall, a backfill) is decoded a piece at a time,
+    // each cut after a `\n`: a text that big would be a large object, allocated straight into
+    // the old generation (V8: over 128 KB; a byte can become two UTF-16 bytes) and kept by every
+    // line sliced from it until a full collection.
+    let from = 0;
+    while (last - from > DECODE_PIECE_BYTES) {
+      let cut = chunk.lastIndexOf(LF, from + DECODE_PIECE_BYTES);
+      if (cut < from) cut = chunk.indexOf(LF, from + DECODE_PIECE_BYTES);
+      if (cut === last) break;
+      this.#emit(chunk.subarray(from), cut - from, out);
+      from = cut + 1;
+    }
+    this.#emit(from === 0 ? chunk : chunk.subarray(from), last - from, out);
     if (last + 1 < chunk.length) this.#hold(chunk.subarray(last + 1));
     return out;
   }

@@ -261,6 +261,28 @@ describe("LineFramer", () => {
     assert.deepEqual(framer.end(), []);
   });
 
+  it("LineFramer frames a chunk of many 32 KB pieces (a burst) as it frames small chunks", () => {
+    // Multi-byte characters at every offset, `\r\n`, empty lines, a line longer than a piece,
+    // and a line carried over from the chunk before: the pieces are cut after a `\n` only.
+    const lines: string[] = [];
+    for (let i = 0; i < 400; i++) {
+      lines.push(
+        i % 50 === 7 ? "" : `{"id":"${i}","text":"${"é🙂東".repeat(i % 97)}${"x".repeat(i)}"}`,
+      );
+    }
+    lines.splice(200, 0, `{"long":"${"ß".repeat(40_000)}"}`);
+    const text = lines.map((line, i) => line + (i % 3 === 0 ? "\r\n" : "\n")).join("");
+    const bytes = encode(`{"carried":"🙂${text}`);
+    const cut = 9; // inside the carried line, before its emoji
+    const framer = new LineFramer();
+    assert.deepEqual(framer.push(bytes.subarray(0, cut)), []);
+    const burst = bytes.subarray(cut);
+    assert.ok(burst.length > 4 * 32 * 1024, "several pieces");
+    const got = framer.push(burst);
+    assert.deepEqual(got, [`{"carried":"🙂${lines[0]}`, ...lines.slice(1)]);
+    assert.deepEqual(framer.end(), []);
+  });
+
   it("LineFramer sets failure when a held line without a newline grows over the cap", () => {
     const framer = new LineFramer({ maxLineBytes: 8 });
     // Read through a call: an assertion on the getter would narrow it for the rest of the test.

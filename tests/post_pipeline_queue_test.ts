@@ -122,6 +122,65 @@ describe("PostPipeline queue", () => {
     assert.equal(sink.posts.length, 6, "the one taken at once and the 5 queued before closing");
   });
 
+  it("drops the other connection's copy of a queued post at once: the queue holds each post once", async () => {
+    const sink = new MemoryPostSink({ delayMs: 1 }); // a slow sink: the posts stay queued
+    const pipeline = pipelineInto(sink, 100);
+    assert.deepEqual(deliverAll(pipeline, 50, "connection-0"), []);
+    assert.deepEqual(deliverAll(pipeline, 50, "connection-1"), []);
+    assert.equal(pipeline.queueStats().depth, 49, "one copy each (the first went to the sink)");
+    assert.equal(pipeline.dedupStats().duplicatesBySource["connection-1"], 50, "counted at once");
+    await pipeline.drain();
+    assert.equal(sink.posts.length, 50);
+    assert.equal(new Set(sink.posts.map((p) => p.id)).size, 50, "each written once");
+  });
+
+  it("drops a copy that waited for room once the other copy is queued (block)", async () => {
+    const sink = new MemoryPostSink({ delayMs: 1 });
+    const pipeline = pipelineInto(sink, 2);
+    // 0 goes to the sink, 1 and 2 fill the queue, 3 waits; then the other connection's 3 waits.
+    const waits = deliverAll(pipeline, 4, "connection-0");
+    const copy = pipeline.deliver({
+      post: post(3),
+      source: "connection-1",
+      partition: undefined,
+      receivedAtMs: 0,
+    });
+    assert.equal(waits.length, 1);
+    assert.ok(copy instanceof Promise, "the copy waits too");
+    await Promise.all([...waits, copy]);
+    await pipeline.drain();
+    assert.deepEqual(sink.posts.map((p) => p.id), [0, 1, 2, 3].map((n) => post(n).id));
+    assert.equal(pipeline.queueStats().queued, 4, "the copy was never queued");
+    assert.equal(pipeline.dedupStats().duplicatesBySource["connection-1"], 1);
+  });
+
+  it("still queues a copy under drop-oldest, which may have dropped the first", async () => {
+    const sink = new MemoryPostSink({ delayMs: 1 });
+    const pipeline = new PostPipeline({
+      queue: { maxItems: 3, policy: "drop-oldest" },
+      store: new MemoryDedupStore(),
+      window: undefined,
+      sinks: [sink],
+      now: () => 0,
+      onQueueEvent: () => {},
+      onDuplicate: () => {},
+      onWritten: () => "ok",
+      onError: (error) => assert.fail(String(error)),
+      onIdle: () => {},
+    });
+    // 0 goes to the sink; 1, 2, 3 are queued; 4 drops 1. The other connection's 1 is queued
+    // (dropping 2): the only copy left.
+    deliverAll(pipeline, 5, "connection-0");
+    pipeline.deliver({
+      post: post(1),
+      source: "connection-1",
+      partition: undefined,
+      receivedAtMs: 0,
+    });
+    await pipeline.drain();
+    assert.deepEqual(sink.posts.map((p) => p.id), [0, 3, 4, 1].map((n) => post(n).id));
+  });
+
   it("hands sinks posts whose json is parsed on demand, byte-exact lines", async () => {
     const sink = new MemoryPostSink();
     const pipeline = pipelineInto(sink);

@@ -195,6 +195,32 @@ describe("FileSink", () => {
     });
   });
 
+  it("writes multi-byte lines byte-exact through a reused batch buffer, failures and all", async () => {
+    await withTempDir(async (dir) => {
+      const path = join(dir, "utf8.ndjson");
+      // Batches of 64 characters: the buffer kept is 384 bytes; post 30 needs a larger one.
+      const sink = await FileSink.open({
+        path,
+        batchBytes: 64,
+        flushIntervalMs: 60_000,
+        open: faultyOpen(["ok", "ok", 7, "fail", "ok", 3, "fail"]),
+        onError: () => {},
+      });
+      const posts = Array.from(
+        { length: 60 },
+        (_, i) => post(String(i), i === 30 ? "東🙂".repeat(300) : `${"é🙂東".repeat(i % 7)}#${i}`),
+      );
+      for (const p of posts) {
+        // A write refused while the disk is full is tried again, as the collector does.
+        await sink.write(p).catch(() => sink.write(p));
+      }
+      await sink.close();
+      const expected = posts.map((p) => p.line + "\n").join("");
+      assert.equal(await readFile(path, "utf8"), expected);
+      assert.equal(sink.position().bytes, new TextEncoder().encode(expected).length);
+    });
+  });
+
   it("flush() rejects while the disk is full and a later flush writes what was pending", async () => {
     await withTempDir(async (dir) => {
       const path = join(dir, "eio.ndjson");

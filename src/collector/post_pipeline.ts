@@ -172,6 +172,10 @@ export class PostPipeline {
   #firstUnwritten: QueuedPost | undefined;
   #drained: Promise<void> | undefined;
   #wake: (() => void) | undefined;
+  /** Ids of the posts queued or being written: another copy is a duplicate at once. */
+  readonly #queuedIds = new Set<string>();
+  /** `"drop-oldest"` may drop a queued post: then a later copy must still be queued. */
+  readonly #queuedStays: boolean;
 
   /** Creates the FIFO and starts its consumer. Throws a `RangeError`/`TypeError` naming the
    * option for an invalid `sinkRetry`. */
@@ -183,6 +187,7 @@ export class PostPipeline {
       sizeOf: (item) => item.post.line.length,
       onEvent: options.onQueueEvent,
     });
+    this.#queuedStays = options.queue.policy !== "drop-oldest";
     this.#giveUp.signal.addEventListener("abort", () => this.#wake?.(), { once: true });
     this.#consumer = this.#consume();
   }
@@ -191,9 +196,18 @@ export class PostPipeline {
    * under `"block"` with a full queue, returns a promise that settles once it is
    * queued (the reader waits, and X's buffer fills instead). A replayed post (source
    * {@linkcode RECOVERY_SOURCE} or {@linkcode BACKFILL_SOURCE}) waits while the queue holds
-   * {@linkcode REPLAY_QUEUE_ITEMS} posts or is half full, whatever the policy. */
+   * {@linkcode REPLAY_QUEUE_ITEMS} posts or is half full, whatever the policy. A copy of a post
+   * still queued or being written (another connection's) is a duplicate at once, never queued;
+   * not under `"drop-oldest"`, which may drop the queued one. */
   deliver(item: QueuedPost): void | Promise<void> {
     if (item.read === true) return this.#duplicate(item);
+    // The other connection's copy of a post still queued: dropped now, not queued behind it. In
+    // a burst (X's buffer after a stall of every connection) the queue then holds each post
+    // once and drains sooner, and the copies die young instead of aging in the queue.
+    const id = item.post.id;
+    if (id !== undefined && this.#queuedStays && this.#queuedIds.has(id)) {
+      return this.#duplicate(item);
+    }
     const fifo = this.#fifo;
     // A Recovery or a backfill replays as fast as it is read: it may fill a small part of the
     // queue, so a burst never blocks the other live connections (X would drop them as slow
@@ -209,8 +223,8 @@ export class PostPipeline {
     // lives long enough to be promoted, and a Recovery burst then grows the heap by hundreds of MB.
     const queued: QueuedPost = { ...item, post: withoutParsedJson(item.post) };
     const result = fifo.offer(queued);
-    if (result !== "full") return;
-    return this.#offerWhenWritable(queued);
+    if (result === "full") return this.#offerWhenWritable(queued);
+    if (id !== undefined && result === "queued" && this.#queuedStays) this.#queuedIds.add(id);
   }
 
   /** Whether everything queued has been written (never again once a post was given up). */
@@ -267,10 +281,15 @@ export class PostPipeline {
   }
 
   async #offerWhenWritable(item: QueuedPost): Promise<void> {
+    const id = item.post.id;
     for (;;) {
       await this.#fifo.whenWritable();
+      // Another copy was queued while this one waited: it is the duplicate.
+      if (id !== undefined && this.#queuedIds.has(id)) return this.#duplicate(item);
       const result = this.#fifo.offer(item);
-      if (result !== "full") return;
+      if (result === "full") continue;
+      if (id !== undefined && result === "queued") this.#queuedIds.add(id);
+      return;
     }
   }
 
@@ -283,6 +302,7 @@ export class PostPipeline {
         await this.#process(item);
       } finally {
         this.#busy = false;
+        if (item.post.id !== undefined) this.#queuedIds.delete(item.post.id);
       }
       if (this.idle) this.#call(() => this.#options.onIdle(), item);
     }
