@@ -19,7 +19,8 @@
  * after each full collection, at warm-up and at the end, for `bench/heap_diff.ts`; Node and Deno),
  * `--events=FILE` (the child writes every collector event but `duplicate`,
  * one JSON line `{ "at": ISO time, "event": ... }` each, to FILE), `--memory-trace=FILE` (the
- * child writes `ms rssMB heapMB externalMB` every 250 ms to FILE), `--combine` (only print the
+ * child writes `ms rssMB heapMB externalMB` every 250 ms to FILE), `--object-counts=FILE` (Bun:
+ * the child appends its live objects by type after each held-memory sample), `--combine` (only print the
  * table of the saved results).
  *
  * Roles: the parent runs the simulator (`createSimulator({ scenario: "chaos" })` served with
@@ -167,6 +168,7 @@ async function child(): Promise<void> {
   out({ type: "ready" });
   out(sample());
   const snapshots = options.string("heap-snapshots", "");
+  const objectCounts = options.string("object-counts", "");
   let snapshotCount = 0;
   let stopping = false;
   const lines = createInterface({ input: process.stdin });
@@ -183,6 +185,7 @@ async function child(): Promise<void> {
         if (snapshots !== "" && command === "live snapshot") {
           writeSnapshot(snapshots, ++snapshotCount);
         }
+        void countObjects(objectCounts, live.atMs);
         out(live);
       }, 1000);
     }
@@ -232,6 +235,23 @@ function traceMemory(file: string): () => void {
     clearInterval(timer);
     stream.end();
   };
+}
+
+/**
+ * Investigation aid (Bun, whose heap snapshots `heap_diff.ts` cannot read): appends to FILE one
+ * JSON line `{ "atMs", "counts" }` with JavaScriptCore's live objects by type (`bun:jsc`
+ * `heapStats().objectTypeCounts`), after the collections of a held-memory sample. Nothing when
+ * FILE is "" or the runtime is not Bun.
+ */
+async function countObjects(file: string, atMs: number): Promise<void> {
+  if (file === "" || runtime().name !== "bun") return;
+  // Built at run time: Node's and Deno's type checkers do not know the module.
+  const jsc = await import(["bun", "jsc"].join(":")) as {
+    heapStats(): { objectTypeCounts: Record<string, number> };
+  };
+  const { appendFile } = await import("node:fs/promises");
+  const counts = jsc.heapStats().objectTypeCounts;
+  await appendFile(file, `${JSON.stringify({ atMs, counts })}\n`);
 }
 
 /** Writes `DIR/<runtime>-<n>.heapsnapshot` (investigation aid; blocks the child while it writes). */
@@ -478,6 +498,7 @@ async function parent(): Promise<void> {
   const snapshotDir = options.string("heap-snapshots", "");
   if (snapshotDir !== "") await mkdir(snapshotDir, { recursive: true });
   const memoryTraceFile = options.string("memory-trace", "");
+  const objectCountsFile = options.string("object-counts", "");
   const { command, args } = childCommand(rt.name);
   const proc = spawn(command, [
     ...args,
@@ -489,6 +510,7 @@ async function parent(): Promise<void> {
     ...(eventsFile === "" ? [] : [`--events=${eventsFile}`]),
     ...(snapshotDir === "" ? [] : [`--heap-snapshots=${snapshotDir}`]),
     ...(memoryTraceFile === "" ? [] : [`--memory-trace=${memoryTraceFile}`]),
+    ...(objectCountsFile === "" ? [] : [`--object-counts=${objectCountsFile}`]),
   ], { cwd: ROOT, stdio: ["pipe", "pipe", "inherit"], env: { ...process.env, NO_COLOR: "1" } });
   const exited = new Promise<number | null>((resolve) => proc.on("exit", (code) => resolve(code)));
   const samples: Sample[] = [];

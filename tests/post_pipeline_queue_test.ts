@@ -4,6 +4,7 @@ import { classifyLine } from "../src/classify_line.ts";
 import { withoutParsedJson } from "../src/collector/lazy_post.ts";
 import { PostPipeline, REPLAY_QUEUE_ITEMS } from "../src/collector/post_pipeline.ts";
 import { MemoryDedupStore } from "../src/dedup/dedup_window.ts";
+import type { FifoPolicy } from "../src/queue/bounded_fifo.ts";
 import type { PostMessage } from "../src/messages.ts";
 import { MemoryPostSink } from "./helpers/memory_post_sink.ts";
 
@@ -33,9 +34,13 @@ describe("withoutParsedJson", () => {
   });
 });
 
-function pipelineInto(sink: MemoryPostSink, maxItems = 10_000): PostPipeline {
+function pipelineInto(
+  sink: MemoryPostSink,
+  maxItems = 10_000,
+  policy: FifoPolicy = "block",
+): PostPipeline {
   return new PostPipeline({
-    queue: { maxItems },
+    queue: { maxItems, policy },
     store: new MemoryDedupStore(),
     window: undefined,
     sinks: [sink],
@@ -156,18 +161,7 @@ describe("PostPipeline queue", () => {
 
   it("still queues a copy under drop-oldest, which may have dropped the first", async () => {
     const sink = new MemoryPostSink({ delayMs: 1 });
-    const pipeline = new PostPipeline({
-      queue: { maxItems: 3, policy: "drop-oldest" },
-      store: new MemoryDedupStore(),
-      window: undefined,
-      sinks: [sink],
-      now: () => 0,
-      onQueueEvent: () => {},
-      onDuplicate: () => {},
-      onWritten: () => "ok",
-      onError: (error) => assert.fail(String(error)),
-      onIdle: () => {},
-    });
+    const pipeline = pipelineInto(sink, 3, "drop-oldest");
     // 0 goes to the sink; 1, 2, 3 are queued; 4 drops 1. The other connection's 1 is queued
     // (dropping 2): the only copy left.
     deliverAll(pipeline, 5, "connection-0");
