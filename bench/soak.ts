@@ -12,16 +12,16 @@
  * posts), `--connections=2`, `--sample-seconds=1` RSS/CPU sampling (each second: the peak after
  * a burst lasts a few seconds, and 10-second samples caught it or not by chance),
  * `--warmup-minutes=` (default 3, or 30% of the window when shorter), `--live-seconds=30` (memory
- * held after a full
- * collection, sampled this often after warm-up), `--drain-seconds=240` longest wait after the
- * window for the collector to catch up (a stall found late, a Recovery), `--out=bench/results`,
+ * held after a full collection, sampled this often after warm-up), `--drain-seconds=240` longest
+ * wait after the window for the collector to catch up (a stall found late, a Recovery),
+ * `--out=bench/results`,
  * `--keep-file` (keep the NDJSON file), `--heap-snapshots=DIR` (the child writes a V8 heap snapshot
  * after each full collection, at warm-up and at the end, for `bench/heap_diff.ts`; Node and Deno),
  * `--events=FILE` (the child writes every collector event but `duplicate`,
  * one JSON line `{ "at": ISO time, "event": ... }` each, to FILE), `--memory-trace=FILE` (the
  * child writes `ms rssMB heapMB externalMB` every 250 ms to FILE), `--object-counts=FILE` (Bun:
- * the child appends its live objects by type after each held-memory sample), `--combine` (only print the
- * table of the saved results).
+ * the child appends its live objects by type after each held-memory sample), `--combine` (only
+ * print the table of the saved results).
  *
  * Roles: the parent runs the simulator (`createSimulator({ scenario: "chaos" })` served with
  * `listen`), spawns `bench/soak.ts --child`, and talks to it over stdin (`sample`, `stop`) and
@@ -185,7 +185,9 @@ async function child(): Promise<void> {
         if (snapshots !== "" && command === "live snapshot") {
           writeSnapshot(snapshots, ++snapshotCount);
         }
-        void countObjects(objectCounts, live.atMs);
+        countObjects(objectCounts, live.atMs).catch((error: unknown) => {
+          process.stderr.write(`object counts: ${String(error)}\n`);
+        });
         out(live);
       }, 1000);
     }
