@@ -387,9 +387,9 @@ export function createCollector(options: CollectorOptions): Collector {
       connection.backfill = undefined;
       connection.catchUp = { written: backfill.written, untilMs: atMs };
     }
-    const catchUp = replayed ? undefined : connection.catchUp;
+    let catchUp = replayed ? undefined : connection.catchUp;
     if (catchUp !== undefined && (createdAtMs === undefined || createdAtMs >= catchUp.untilMs)) {
-      connection.catchUp = undefined; // in step again
+      connection.catchUp = catchUp = undefined; // in step again
     }
     const held = pipeline.deliver({
       post,
@@ -398,9 +398,9 @@ export function createCollector(options: CollectorOptions): Collector {
       receivedAtMs: atMs,
       ...(replayed
         ? { read: createdAtMs < backfill.readBeforeMs, written: backfill.written }
-        : connection.catchUp === undefined
+        : catchUp === undefined
         ? {}
-        : { written: connection.catchUp.written }),
+        : { written: catchUp.written }),
     });
     if (held !== undefined) gaps.noteLagged(connection.id);
     return held;

@@ -13,7 +13,12 @@ import type { DedupStats, DedupStore } from "../dedup/dedup_window.ts";
 import type { DedupWindow } from "../dedup/dedup_window.ts";
 import type { PostMessage } from "../messages.ts";
 import type { MeterVerdict } from "../meter/post_meter.ts";
-import { BoundedFifo, type BoundedFifoOptions, type FifoStats } from "../queue/bounded_fifo.ts";
+import {
+  BoundedFifo,
+  type BoundedFifoOptions,
+  type FifoStats,
+  type OfferResult,
+} from "../queue/bounded_fifo.ts";
 import type { PostSink } from "../sinks/post_sink.ts";
 import { withoutParsedJson } from "./lazy_post.ts";
 import { resolveSinkRetryOptions, sinkRetryDelayMs, type SinkRetryOptions } from "./sink_retry.ts";
@@ -204,10 +209,7 @@ export class PostPipeline {
     // The other connection's copy of a post still queued: dropped now, not queued behind it. In
     // a burst (X's buffer after a stall of every connection) the queue then holds each post
     // once and drains sooner, and the copies die young instead of aging in the queue.
-    const id = item.post.id;
-    if (id !== undefined && this.#queuedStays && this.#queuedIds.has(id)) {
-      return this.#duplicate(item);
-    }
+    if (this.#isQueuedCopy(item)) return this.#duplicate(item);
     const fifo = this.#fifo;
     // A Recovery or a backfill replays as fast as it is read: it may fill a small part of the
     // queue, so a burst never blocks the other live connections (X would drop them as slow
@@ -222,9 +224,7 @@ export class PostPipeline {
     // The queue holds lines, not parsed trees (see lazy_post.ts): a full queue of parsed posts
     // lives long enough to be promoted, and a Recovery burst then grows the heap by hundreds of MB.
     const queued: QueuedPost = { ...item, post: withoutParsedJson(item.post) };
-    const result = fifo.offer(queued);
-    if (result === "full") return this.#offerWhenWritable(queued);
-    if (id !== undefined && result === "queued" && this.#queuedStays) this.#queuedIds.add(id);
+    if (this.#offer(queued) === "full") return this.#offerWhenWritable(queued);
   }
 
   /** Whether everything queued has been written (never again once a post was given up). */
@@ -281,16 +281,26 @@ export class PostPipeline {
   }
 
   async #offerWhenWritable(item: QueuedPost): Promise<void> {
-    const id = item.post.id;
     for (;;) {
       await this.#fifo.whenWritable();
       // Another copy was queued while this one waited: it is the duplicate.
-      if (id !== undefined && this.#queuedIds.has(id)) return this.#duplicate(item);
-      const result = this.#fifo.offer(item);
-      if (result === "full") continue;
-      if (id !== undefined && result === "queued") this.#queuedIds.add(id);
-      return;
+      if (this.#isQueuedCopy(item)) return this.#duplicate(item);
+      if (this.#offer(item) !== "full") return;
     }
+  }
+
+  /** Whether another copy of `item`'s post is queued or being written (and stays queued). */
+  #isQueuedCopy(item: QueuedPost): boolean {
+    const id = item.post.id;
+    return id !== undefined && this.#queuedStays && this.#queuedIds.has(id);
+  }
+
+  /** Offers `item` to the queue and remembers its id once queued (while queued posts stay). */
+  #offer(item: QueuedPost): OfferResult {
+    const result = this.#fifo.offer(item);
+    const id = item.post.id;
+    if (id !== undefined && result === "queued" && this.#queuedStays) this.#queuedIds.add(id);
+    return result;
   }
 
   async #consume(): Promise<void> {
