@@ -10,8 +10,8 @@
  *
  * Node 20 at b50d1c5, six runs: heap 20-50 MB before the stall, 190-255 MB at the burst's peak
  * (RSS 310-375 MB; ~190 MB of heap with one connection), 25-40 MB held after it. Add
- * `--trace-gc` to the child's command (`childArgs` below) to see the young-generation
- * collections that promote the burst.
+ * `--trace-gc` to the child's command (`childCommand` in runtime.ts) to see the
+ * young-generation collections that promote the burst.
  *
  * @module
  */
@@ -23,6 +23,7 @@ import process from "node:process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { BenchOptions } from "./options.ts";
+import { childCommand } from "./runtime.ts";
 import { createSimulator } from "../src/simulator/mod.ts";
 import { listen } from "../src/server/listen.ts";
 
@@ -42,14 +43,9 @@ const sim = createSimulator({
 });
 const server = await listen((request) => sim.fetch(request));
 const soak = join(fileURLToPath(import.meta.url), "..", "soak.ts");
-const g = globalThis as unknown as { Deno?: unknown; Bun?: unknown };
-const childArgs = g.Deno !== undefined
-  ? ["run", "-A", "--v8-flags=--expose-gc", soak]
-  : g.Bun !== undefined
-  ? [soak]
-  : ["--expose-gc", "--import", "tsx", soak];
-const child = spawn(process.execPath, [
-  ...childArgs,
+const { command, args } = childCommand(soak);
+const child = spawn(command, [
+  ...args,
   "--child",
   `--url=${server.url}/2/tweets/sample/stream`,
   `--file=${join(dir, "posts.ndjson")}`,

@@ -39,6 +39,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import v8 from "node:v8";
 import { BenchOptions } from "./options.ts";
+import { childCommand, runtime } from "./runtime.ts";
 
 // ---- options ----------------------------------------------------------------------------------
 
@@ -47,17 +48,6 @@ const options = new BenchOptions("soak", process.argv.slice(2));
 const SELF = fileURLToPath(import.meta.url);
 const ROOT = join(SELF, "..", "..");
 const MB = 1024 * 1024;
-
-/** Which runtime runs this file (bench code: not bound by src/'s neutrality rule). */
-function runtime(): { name: "node" | "deno" | "bun"; version: string } {
-  const g = globalThis as unknown as {
-    Deno?: { version: { deno: string } };
-    Bun?: { version: string };
-  };
-  if (g.Deno !== undefined) return { name: "deno", version: g.Deno.version.deno };
-  if (g.Bun !== undefined) return { name: "bun", version: g.Bun.version };
-  return { name: "node", version: process.versions.node };
-}
 
 // ---- messages between the two processes -------------------------------------------------------
 
@@ -270,17 +260,6 @@ function eventJson(_key: string, value: unknown): unknown {
 }
 
 // ---- parent: simulator, child process, verdict -------------------------------------------------
-
-function childCommand(name: string): { command: string; args: string[] } {
-  switch (name) {
-    case "deno":
-      return { command: process.execPath, args: ["run", "-A", "--v8-flags=--expose-gc", SELF] };
-    case "bun":
-      return { command: process.execPath, args: [SELF] };
-    default:
-      return { command: process.execPath, args: ["--expose-gc", "--import", "tsx", SELF] };
-  }
-}
 
 /** Forces a full garbage collection where the runtime allows it; `false` where it does not. */
 function collectGarbage(): boolean {
@@ -501,7 +480,7 @@ async function parent(): Promise<void> {
   if (snapshotDir !== "") await mkdir(snapshotDir, { recursive: true });
   const memoryTraceFile = options.string("memory-trace", "");
   const objectCountsFile = options.string("object-counts", "");
-  const { command, args } = childCommand(rt.name);
+  const { command, args } = childCommand(SELF);
   const proc = spawn(command, [
     ...args,
     "--child",
