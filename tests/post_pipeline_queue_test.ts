@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { classifyLine } from "../src/classify_line.ts";
-import { withoutParsedJson } from "../src/collector/lazy_post.ts";
+import { compactPost } from "../src/collector/lazy_post.ts";
 import { PostPipeline, REPLAY_QUEUE_ITEMS } from "../src/collector/post_pipeline.ts";
 import { MemoryDedupStore } from "../src/dedup/dedup_window.ts";
 import type { FifoPolicy } from "../src/queue/bounded_fifo.ts";
@@ -11,26 +11,48 @@ import { MemoryPostSink } from "./helpers/memory_post_sink.ts";
 const LINE =
   '{"data":{"id":"1790000000000000001","text":"caf\u00e9 \ud83d\udc4b","created_at":"2026-11-23T10:00:00.000Z"},"matching_rules":[{"id":"9","tag":"news"}]}';
 
-describe("withoutParsedJson", () => {
-  it("keeps line, id, created_at and rule tags, and parses json on first access only", () => {
+describe("compactPost", () => {
+  it("keeps id, created_at and rule tags; holds the line as UTF-8 and decodes it exactly", () => {
     const post = classifyLine(LINE) as PostMessage;
-    const light = withoutParsedJson(post);
-    assert.equal(light.type, "post");
-    assert.equal(light.line, LINE);
-    assert.equal(light.id, "1790000000000000001");
-    assert.equal(light.createdAt, "2026-11-23T10:00:00.000Z");
-    assert.deepEqual(light.ruleTags, ["news"]);
-    const descriptor = Object.getOwnPropertyDescriptor(light, "json");
-    assert.equal(typeof descriptor?.get, "function", "no parsed tree is held until asked");
-    assert.deepEqual(light.json, post.json);
-    assert.equal(light.json, light.json, "parsed once, then kept");
+    const { post: held, lineBytes } = compactPost(post);
+    assert.equal(held.type, "post");
+    assert.equal(lineBytes, new TextEncoder().encode(LINE).byteLength);
+    assert.equal(lineBytes, LINE.length + 3, "é: 1 extra byte; the emoji: 4 bytes for 2 units");
+    for (const name of ["line", "json"]) {
+      const descriptor = Object.getOwnPropertyDescriptor(held, name);
+      assert.equal(typeof descriptor?.get, "function", `no ${name} is held until asked`);
+    }
+    assert.equal(held.line, LINE);
+    assert.equal(held.id, "1790000000000000001");
+    assert.equal(held.createdAt, "2026-11-23T10:00:00.000Z");
+    assert.deepEqual(held.ruleTags, ["news"]);
+    assert.deepEqual(held.json, post.json);
+    assert.equal(held.json, held.json, "parsed once, then kept");
   });
 
-  it("still shows json to spread and JSON.stringify", () => {
-    const light = withoutParsedJson(classifyLine(LINE) as PostMessage);
-    const copy = { ...light };
+  it("gives back a leading BOM, NUL and every plane's characters unchanged", () => {
+    const line = '\ufeff{"data":{"id":"1","text":"\u0000 \u4e2d \ud83c\udf0d \uffff"}}';
+    const { post: held, lineBytes } = compactPost({ ...(classifyLine(LINE) as PostMessage), line });
+    assert.equal(held.line, line);
+    assert.equal(lineBytes, new TextEncoder().encode(line).byteLength);
+  });
+
+  it("keeps a line with a lone surrogate as it is (encoding would replace it)", () => {
+    const line = '{"data":{"id":"1","text":"\ud800"}}';
+    const { post: held, lineBytes } = compactPost({ ...(classifyLine(LINE) as PostMessage), line });
+    assert.equal(held.line, line);
+    assert.equal(held.line.charCodeAt(26), 0xd800);
+    assert.equal(lineBytes, line.length + 2, "sized as written: U+FFFD, 3 bytes");
+  });
+
+  it("still shows line and json to spread and JSON.stringify", () => {
+    const { post: held } = compactPost(classifyLine(LINE) as PostMessage);
+    const copy = { ...held };
+    assert.equal(copy.line, LINE);
     assert.deepEqual(copy.json, JSON.parse(LINE));
-    assert.deepEqual(JSON.parse(JSON.stringify(light)).json, JSON.parse(LINE));
+    const shown = JSON.parse(JSON.stringify(held));
+    assert.equal(shown.line, LINE);
+    assert.deepEqual(shown.json, JSON.parse(LINE));
   });
 });
 
@@ -125,6 +147,37 @@ describe("PostPipeline queue", () => {
     await pipeline.drain();
     await Promise.all(waits); // settles: the closed queue refuses them
     assert.equal(sink.posts.length, 6, "the one taken at once and the 5 queued before closing");
+  });
+
+  it("bounds the queue by the UTF-8 bytes of the lines (what a sink writes)", async () => {
+    const sink = new MemoryPostSink({ delayMs: 1 }); // a slow sink: the posts stay queued
+    const line = (n: number): string =>
+      `{"data":{"id":"17900000000000${String(n).padStart(5, "0")}","text":"${
+        "\u4e2d".repeat(100)
+      }"}}`;
+    const bytes = new TextEncoder().encode(line(0)).byteLength; // 100 more than line(0).length x 2
+    const pipeline = new PostPipeline({
+      queue: { maxItems: 100, maxBytes: 2 * bytes, policy: "drop-newest" },
+      store: new MemoryDedupStore(),
+      window: undefined,
+      sinks: [sink],
+      now: () => 0,
+      onQueueEvent: () => {},
+      onDuplicate: () => {},
+      onWritten: () => "ok",
+      onError: (error) => assert.fail(String(error)),
+      onIdle: () => {},
+    });
+    for (let n = 0; n < 6; n++) {
+      const post = classifyLine(line(n)) as PostMessage;
+      pipeline.deliver({ post, source: "connection-0", partition: undefined, receivedAtMs: 0 });
+    }
+    const stats = pipeline.queueStats();
+    assert.equal(stats.depth, 2, "two fit (the first went straight to the sink)");
+    assert.equal(stats.bytes, 2 * bytes);
+    assert.equal(stats.droppedNewest, 3);
+    await pipeline.drain();
+    assert.deepEqual(sink.posts.map((p) => p.line), [line(0), line(1), line(2)], "written exactly");
   });
 
   it("drops the other connection's copy of a queued post at once: the queue holds each post once", async () => {

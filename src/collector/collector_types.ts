@@ -41,6 +41,7 @@ export interface CollectorOptions
   /** The FIFO between reading and the sinks. */
   readonly queue?: {
     readonly maxItems?: number;
+    /** The most bytes of post lines held (UTF-8, as written). @default {Infinity} */
     readonly maxBytes?: number;
     readonly policy?: FifoPolicy;
   };

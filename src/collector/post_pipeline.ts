@@ -20,7 +20,7 @@ import {
   type OfferResult,
 } from "../queue/bounded_fifo.ts";
 import type { PostSink } from "../sinks/post_sink.ts";
-import { withoutParsedJson } from "./lazy_post.ts";
+import { compactPost } from "./lazy_post.ts";
 import { resolveSinkRetryOptions, sinkRetryDelayMs, type SinkRetryOptions } from "./sink_retry.ts";
 
 /** The `source` of posts read from a Recovery stream. */
@@ -64,6 +64,12 @@ export interface QueuedPost {
    * resumed Recovery's first units): counted as a duplicate at once, never queued, even when
    * the window forgot its id. */
   readonly read?: boolean;
+}
+
+/** A queued post as the FIFO holds it (see lazy_post.ts), with the size it counts for. */
+interface HeldPost extends QueuedPost {
+  /** The line's size in UTF-8 bytes: what `queue.maxBytes` bounds. */
+  readonly lineBytes: number;
 }
 
 /** One failed `write` of a sink, as reported to {@linkcode PostPipelineOptions.onSinkError}. */
@@ -163,7 +169,7 @@ export interface PostPipelineOptions {
 export class PostPipeline {
   readonly #options: PostPipelineOptions;
   readonly #retry: Required<SinkRetryOptions>;
-  readonly #fifo: BoundedFifo<QueuedPost>;
+  readonly #fifo: BoundedFifo<HeldPost>;
   readonly #consumer: Promise<void>;
   readonly #duplicatesBySource = new Map<string, number>();
   /** Aborts when closing has retried failing sinks for `drainTimeoutMs`. */
@@ -187,9 +193,9 @@ export class PostPipeline {
   constructor(options: PostPipelineOptions) {
     this.#options = options;
     this.#retry = resolveSinkRetryOptions(options.sinkRetry);
-    this.#fifo = new BoundedFifo<QueuedPost>({
+    this.#fifo = new BoundedFifo<HeldPost>({
       ...options.queue,
-      sizeOf: (item) => item.post.line.length,
+      sizeOf: (item) => item.lineBytes,
       onEvent: options.onQueueEvent,
     });
     this.#queuedStays = options.queue.policy !== "drop-oldest";
@@ -197,7 +203,8 @@ export class PostPipeline {
     this.#consumer = this.#consume();
   }
 
-  /** Queues `item` (its post without the parsed tree: sinks that read `json` parse it again);
+  /** Queues `item` (its line held as UTF-8 bytes, without the parsed tree: a sink's first read
+   * of `line` decodes it, of `json` parses it; `queue.maxBytes` counts UTF-8 bytes);
    * under `"block"` with a full queue, returns a promise that settles once it is
    * queued (the reader waits, and X's buffer fills instead). A replayed post (source
    * {@linkcode RECOVERY_SOURCE} or {@linkcode BACKFILL_SOURCE}) waits while the queue holds
@@ -221,9 +228,10 @@ export class PostPipeline {
         return fifo.whenBelow(items, bytes).then(() => this.deliver(item));
       }
     }
-    // The queue holds lines, not parsed trees (see lazy_post.ts): a full queue of parsed posts
-    // lives long enough to be promoted, and a Recovery burst then grows the heap by hundreds of MB.
-    const queued: QueuedPost = { ...item, post: withoutParsedJson(item.post) };
+    // The queue holds each line as UTF-8 bytes, not as a string nor a parsed tree (see
+    // lazy_post.ts): a queue full of them in a burst grew Node's heap by hundreds of MB.
+    const { post, lineBytes } = compactPost(item.post);
+    const queued: HeldPost = { ...item, post, lineBytes };
     if (this.#offer(queued) === "full") return this.#offerWhenWritable(queued);
   }
 
@@ -280,7 +288,7 @@ export class PostPipeline {
     return this.#drained;
   }
 
-  async #offerWhenWritable(item: QueuedPost): Promise<void> {
+  async #offerWhenWritable(item: HeldPost): Promise<void> {
     for (;;) {
       await this.#fifo.whenWritable();
       // Another copy was queued while this one waited: it is the duplicate.
@@ -296,7 +304,7 @@ export class PostPipeline {
   }
 
   /** Offers `item` to the queue and remembers its id once queued (while queued posts stay). */
-  #offer(item: QueuedPost): OfferResult {
+  #offer(item: HeldPost): OfferResult {
     const result = this.#fifo.offer(item);
     const id = item.post.id;
     if (id !== undefined && result === "queued" && this.#queuedStays) this.#queuedIds.add(id);

@@ -243,8 +243,9 @@ export class FileSink implements PostSink {
   }
 
   #take(post: PostMessage): void {
-    this.#pending.push(post.line);
-    this.#pendingChars += post.line.length + 1;
+    const line = post.line; // read once: a queued post's line is decoded on each read
+    this.#pending.push(line);
+    this.#pendingChars += line.length + 1;
     this.#posts++;
   }
 

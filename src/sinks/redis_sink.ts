@@ -181,6 +181,8 @@ export class RedisSink implements PostSink {
     if (this.#closed) throw new TypeError("Cannot write to a closed RedisSink");
     if (this.#failure !== undefined) throw this.#failure;
     const id = post.id ?? "";
+    const line = post.line; // read once: a queued post's line is decoded on each read
+    const size = line.length + 1;
     const add = this.#client.eval(ADD_SCRIPT, {
       keys: [this.#options.stream, this.#options.dedupKeyPrefix + id],
       arguments: [
@@ -188,7 +190,7 @@ export class RedisSink implements PostSink {
         String(this.#options.maxLen),
         String(this.#options.dedupTtlSeconds),
         id,
-        post.line,
+        line,
       ],
     }).then((reply: unknown) => {
       if (reply === DUPLICATE) {
@@ -197,7 +199,7 @@ export class RedisSink implements PostSink {
       }
       if (reply === ADDED_WITH_AUTO_ID) this.#autoIds++;
       this.#posts++;
-      this.#bytes += post.line.length + 1;
+      this.#bytes += size;
     }, (error: unknown) => {
       this.#failure ??= error;
     });

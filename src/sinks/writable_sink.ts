@@ -57,9 +57,10 @@ export class WritableSink implements PostSink {
   /** Queues the post's line; writes when the batch is full. */
   async write(post: PostMessage): Promise<void> {
     if (this.#closed) throw new TypeError("Cannot write to a closed WritableSink");
-    this.#pending.push(post.line);
+    const line = post.line; // read once: a queued post's line is decoded on each read
+    this.#pending.push(line);
     // String length approximates bytes well enough to size a batch; exact bytes are counted on write.
-    this.#pendingBytes += post.line.length + 1;
+    this.#pendingBytes += line.length + 1;
     this.#posts++;
     if (this.#pendingBytes >= this.#batchBytes) await this.#drain();
   }
