@@ -1,8 +1,12 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { classifyLine } from "../src/classify_line.ts";
-import { compactPost } from "../src/collector/lazy_post.ts";
-import { PostPipeline, REPLAY_QUEUE_ITEMS } from "../src/collector/post_pipeline.ts";
+import { compactPost, withoutParsedJson } from "../src/collector/lazy_post.ts";
+import {
+  COMPACT_QUEUE_DEPTH,
+  PostPipeline,
+  REPLAY_QUEUE_ITEMS,
+} from "../src/collector/post_pipeline.ts";
 import { MemoryDedupStore } from "../src/dedup/dedup_window.ts";
 import type { FifoPolicy } from "../src/queue/bounded_fifo.ts";
 import type { PostMessage } from "../src/messages.ts";
@@ -10,6 +14,31 @@ import { MemoryPostSink } from "./helpers/memory_post_sink.ts";
 
 const LINE =
   '{"data":{"id":"1790000000000000001","text":"caf\u00e9 \ud83d\udc4b","created_at":"2026-11-23T10:00:00.000Z"},"matching_rules":[{"id":"9","tag":"news"}]}';
+
+describe("withoutParsedJson", () => {
+  it("keeps the line and its UTF-8 size, and parses json on first access only", () => {
+    const post = classifyLine(LINE) as PostMessage;
+    const { post: light, lineBytes } = withoutParsedJson(post);
+    assert.equal(light.line, LINE);
+    assert.equal(Object.getOwnPropertyDescriptor(light, "line")?.value, LINE, "a plain string");
+    assert.equal(lineBytes, LINE.length + 3, "é: 1 extra byte; the emoji: 4 bytes for 2 units");
+    assert.deepEqual([light.id, light.createdAt, light.ruleTags], [post.id, post.createdAt, [
+      "news",
+    ]]);
+    const descriptor = Object.getOwnPropertyDescriptor(light, "json");
+    assert.equal(typeof descriptor?.get, "function", "no parsed tree is held until asked");
+    assert.deepEqual(light.json, post.json);
+    assert.equal(light.json, light.json, "parsed once, then kept");
+  });
+
+  it("sizes a line longer than its scratch buffer and a lone surrogate as written", () => {
+    const long = `{"data":{"id":"1","text":"${"\u4e2d".repeat(30_000)}"}}`;
+    const post = classifyLine(LINE) as PostMessage;
+    assert.equal(withoutParsedJson({ ...post, line: long }).lineBytes, long.length + 60_000);
+    const lone = '{"data":{"id":"1","text":"\ud800"}}';
+    assert.equal(withoutParsedJson({ ...post, line: lone }).lineBytes, lone.length + 2, "U+FFFD");
+  });
+});
 
 describe("compactPost", () => {
   it("keeps id, created_at and rule tags; holds the line as UTF-8 and decodes it exactly", () => {
@@ -178,6 +207,31 @@ describe("PostPipeline queue", () => {
     assert.equal(stats.droppedNewest, 3);
     await pipeline.drain();
     assert.deepEqual(sink.posts.map((p) => p.line), [line(0), line(1), line(2)], "written exactly");
+  });
+
+  it("holds the posts queued deep as UTF-8 bytes and those near the head as strings", async () => {
+    const sink = new MemoryPostSink(); // the posts stay queued while the loop delivers
+    const pipeline = pipelineInto(sink, 10_000);
+    const line = (n: number): string =>
+      `{"data":{"id":"17900000000000${
+        String(n).padStart(5, "0")
+      }","text":"caf\u00e9 \ud83d\udc4b"}}`;
+    const count = COMPACT_QUEUE_DEPTH + 20;
+    for (let n = 0; n < count; n++) {
+      const post = classifyLine(line(n)) as PostMessage;
+      pipeline.deliver({ post, source: "connection-0", partition: undefined, receivedAtMs: 0 });
+    }
+    assert.equal(pipeline.queueStats().depth, count - 1, "the first went straight to the sink");
+    await pipeline.drain();
+    const held = sink.posts.map((p) => typeof Object.getOwnPropertyDescriptor(p, "line")?.get);
+    // The first is taken at once; the queue then holds COMPACT_QUEUE_DEPTH before the next is held.
+    const firstHeld = COMPACT_QUEUE_DEPTH + 1;
+    assert.deepEqual(held.slice(0, firstHeld), Array(firstHeld).fill("undefined"), "strings");
+    assert.deepEqual(held.slice(firstHeld), Array(count - firstHeld).fill("function"), "bytes");
+    assert.deepEqual(
+      sink.posts.map((p) => p.line),
+      Array.from({ length: count }, (_, n) => line(n)),
+    );
   });
 
   it("drops the other connection's copy of a queued post at once: the queue holds each post once", async () => {

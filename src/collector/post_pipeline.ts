@@ -20,7 +20,7 @@ import {
   type OfferResult,
 } from "../queue/bounded_fifo.ts";
 import type { PostSink } from "../sinks/post_sink.ts";
-import { compactPost } from "./lazy_post.ts";
+import { compactPost, withoutParsedJson } from "./lazy_post.ts";
 import { resolveSinkRetryOptions, sinkRetryDelayMs, type SinkRetryOptions } from "./sink_retry.ts";
 
 /** The `source` of posts read from a Recovery stream. */
@@ -39,6 +39,15 @@ const REPLAY_SOURCES: ReadonlySet<string> = new Set([RECOVERY_SOURCE, BACKFILL_S
  * burst (measured on Node: a 130k-post Recovery added 300-400 MB of old-generation garbage).
  */
 export const REPLAY_QUEUE_ITEMS = 1_000;
+
+/**
+ * Posts queued behind this many hold their line as UTF-8 bytes, outside the JavaScript heap
+ * (see lazy_post.ts): in a burst the queue then holds half the bytes, and on Node the garbage
+ * collector does not size the old generation from it. Posts nearer the head are written within
+ * milliseconds and keep their line as a string: encoding and decoding every post cost ~7-11% of
+ * a core at 2,000 posts/s with two connections.
+ */
+export const COMPACT_QUEUE_DEPTH = 1_000;
 
 /** Ids known to be written already (a `Set` is one): what a replay checks besides the
  * de-duplication window. */
@@ -203,8 +212,9 @@ export class PostPipeline {
     this.#consumer = this.#consume();
   }
 
-  /** Queues `item` (its line held as UTF-8 bytes, without the parsed tree: a sink's first read
-   * of `line` decodes it, of `json` parses it; `queue.maxBytes` counts UTF-8 bytes);
+  /** Queues `item` (without the parsed tree: a sink's first read of `json` parses it; behind
+   * {@linkcode COMPACT_QUEUE_DEPTH} posts, with its line as UTF-8 bytes, decoded on each read
+   * of `line`; `queue.maxBytes` counts UTF-8 bytes);
    * under `"block"` with a full queue, returns a promise that settles once it is
    * queued (the reader waits, and X's buffer fills instead). A replayed post (source
    * {@linkcode RECOVERY_SOURCE} or {@linkcode BACKFILL_SOURCE}) waits while the queue holds
@@ -228,9 +238,11 @@ export class PostPipeline {
         return fifo.whenBelow(items, bytes).then(() => this.deliver(item));
       }
     }
-    // The queue holds each line as UTF-8 bytes, not as a string nor a parsed tree (see
-    // lazy_post.ts): a queue full of them in a burst grew Node's heap by hundreds of MB.
-    const { post, lineBytes } = compactPost(item.post);
+    // The queue holds no parsed trees, and deep in the queue, lines as UTF-8 bytes, not strings
+    // (see lazy_post.ts): a queue full of either in a burst grew Node's heap by hundreds of MB.
+    const { post, lineBytes } = fifo.depth >= COMPACT_QUEUE_DEPTH
+      ? compactPost(item.post)
+      : withoutParsedJson(item.post);
     const queued: HeldPost = { ...item, post, lineBytes };
     if (this.#offer(queued) === "full") return this.#offerWhenWritable(queued);
   }

@@ -23,7 +23,8 @@ export interface SinkPosition {
 export interface PostSink {
   /** Writes one post; the line is written exactly as received, followed by `\n`. In a
    * collector, `post.json` is parsed from `post.line` on first access (the queue holds lines, not
-   * parsed trees), so a sink that needs only `line`, `id` or `ruleTags` pays no parse. */
+   * parsed trees), so a sink that needs only `line`, `id` or `ruleTags` pays no parse; and a post
+   * that waited deep in the queue decodes `line` from UTF-8 on each read, so read it once. */
   write(post: PostMessage): Promise<void>;
   /** Makes every post written so far durable (flushed, and fsynced where that applies). */
   flush(): Promise<void>;
