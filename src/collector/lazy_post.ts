@@ -11,9 +11,8 @@
  * old-generation limit from what the queue holds at that moment. With queued strings, an
  * 11-second stall at 2,000 posts/s peaked at 250-260 MB of heap (RSS 378 MB); with queued bytes,
  * at 91-97 MB of heap and 86-91 MB of external memory (RSS 284-286 MB)
- * (`node --import tsx bench/burst.ts`). Encoding and decoding every post cost a collector
- * at 2,000 posts/s and two connections ~7-11% of a core more, so only posts queued deep enough
- * to wait are held as bytes.
+ * (`node --import tsx bench/burst.ts`). Encoding and decoding every post costs CPU, so only the
+ * posts that wait, queued behind `COMPACT_QUEUE_DEPTH` others, are held as bytes.
  *
  * A held post's `line` is decoded on each read, so a sink reads it once: the decoded string then
  * lives only as long as the sink needs it (keeping it on the post made the same burst peak at
