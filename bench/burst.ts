@@ -9,7 +9,9 @@
  *     [--stall-seconds=11] [--memory-trace=FILE]   (deno run -A bench/burst.ts, bun bench/burst.ts)
  *
  * Node 20 at b50d1c5, six runs: heap 20-50 MB before the stall, 190-255 MB at the burst's peak
- * (RSS 310-375 MB; ~190 MB of heap with one connection), 25-40 MB held after it. Add
+ * (RSS 310-375 MB; ~190 MB of heap with one connection), 25-40 MB held after it. At 19fc446
+ * (the lines of posts that wait held as UTF-8 bytes), three runs: heap 33-36 MB before, 89-98 MB
+ * at the peak, 81-89 MB external (RSS 274-289 MB; bench/README.md has the table). Add
  * `--trace-gc` to the child's command (`childCommand` in runtime.ts) to see the
  * young-generation collections that promote the burst.
  *
