@@ -89,9 +89,10 @@ function pipelineInto(
   sink: MemoryPostSink,
   maxItems = 10_000,
   policy: FifoPolicy = "block",
+  maxBytes?: number,
 ): PostPipeline {
   return new PostPipeline({
-    queue: { maxItems, policy },
+    queue: { maxItems, policy, maxBytes },
     store: new MemoryDedupStore(),
     window: undefined,
     sinks: [sink],
@@ -184,19 +185,9 @@ describe("PostPipeline queue", () => {
       `{"data":{"id":"17900000000000${String(n).padStart(5, "0")}","text":"${
         "\u4e2d".repeat(100)
       }"}}`;
-    const bytes = new TextEncoder().encode(line(0)).byteLength; // 100 more than line(0).length x 2
-    const pipeline = new PostPipeline({
-      queue: { maxItems: 100, maxBytes: 2 * bytes, policy: "drop-newest" },
-      store: new MemoryDedupStore(),
-      window: undefined,
-      sinks: [sink],
-      now: () => 0,
-      onQueueEvent: () => {},
-      onDuplicate: () => {},
-      onWritten: () => "ok",
-      onError: (error) => assert.fail(String(error)),
-      onIdle: () => {},
-    });
+    const bytes = new TextEncoder().encode(line(0)).byteLength;
+    assert.equal(bytes, line(0).length + 200, "each \u4e2d: 3 bytes, 1 unit");
+    const pipeline = pipelineInto(sink, 100, "drop-newest", 2 * bytes);
     for (let n = 0; n < 6; n++) {
       const post = classifyLine(line(n)) as PostMessage;
       pipeline.deliver({ post, source: "connection-0", partition: undefined, receivedAtMs: 0 });

@@ -46,7 +46,8 @@ export const REPLAY_QUEUE_ITEMS = 1_000;
  * collector does not size the old generation from it. A collector that keeps up has a shallow
  * queue, and its posts keep their line as a string: encoding and decoding every post cost 2.6
  * (Bun) to 11 (Deno) points of a core in the 10-minute soak (2,000 posts/s, two connections).
- * Behind 1,000 instead, Node's soak peaked at 349-394 MB RSS in each fault's burst, not 287-301.
+ * Behind 1,000 instead, Node's soak peaked at 349-394 MB RSS in its faults' bursts (replays,
+ * held to REPLAY_QUEUE_ITEMS queued posts, were never compacted); behind 16, at 284-349 MB.
  */
 export const COMPACT_QUEUE_DEPTH = 16;
 
