@@ -11,7 +11,7 @@
  * Options: `--minutes=10` publishing window, `--rate=2000` posts/s, `--seed=7` (chaos faults and
  * posts), `--connections=2`, `--sample-seconds=1` RSS/CPU sampling (each second: the peak after
  * a burst lasts a few seconds, and 10-second samples caught it or not by chance),
- * `--warmup-minutes=` (default 3, or 30% of the window when shorter), `--live-seconds=30` (memory
+ * `--warmup-minutes=` (default 4, or 40% of the window when shorter), `--live-seconds=30` (memory
  * held after a full collection, sampled this often after warm-up), `--drain-seconds=240` longest
  * wait after the window for the collector to catch up (a stall found late, a Recovery),
  * `--out=bench/results`,
@@ -231,19 +231,35 @@ function traceMemory(file: string): () => void {
 
 /**
  * Investigation aid (Bun, whose heap snapshots `heap_diff.ts` cannot read): appends to FILE one
- * JSON line `{ "atMs", "counts" }` with JavaScriptCore's live objects by type (`bun:jsc`
- * `heapStats().objectTypeCounts`), after the collections of a held-memory sample. Nothing when
- * FILE is "" or the runtime is not Bun.
+ * JSON line `{ "atMs", "heapSize", "heapCapacity", "extraMemorySize", "objectCount", "counts" }`
+ * with JavaScriptCore's heap (`bun:jsc` `heapStats()`: its size, capacity, the memory outside
+ * cells that objects report to it, and its live objects, by type in `counts`), after the
+ * collections of a held-memory sample. Nothing when FILE is "" or the runtime is not Bun.
  */
 async function countObjects(file: string, atMs: number): Promise<void> {
   if (file === "" || runtime().name !== "bun") return;
   // Built at run time: Node's and Deno's type checkers do not know the module.
   const jsc = await import(["bun", "jsc"].join(":")) as {
-    heapStats(): { objectTypeCounts: Record<string, number> };
+    heapStats(): {
+      heapSize: number;
+      heapCapacity: number;
+      extraMemorySize: number;
+      objectCount: number;
+      objectTypeCounts: Record<string, number>;
+    };
   };
   const { appendFile } = await import("node:fs/promises");
-  const counts = jsc.heapStats().objectTypeCounts;
-  await appendFile(file, `${JSON.stringify({ atMs, counts })}\n`);
+  const { heapSize, heapCapacity, extraMemorySize, objectCount, objectTypeCounts } = jsc
+    .heapStats();
+  const line = {
+    atMs,
+    heapSize,
+    heapCapacity,
+    extraMemorySize,
+    objectCount,
+    counts: objectTypeCounts,
+  };
+  await appendFile(file, `${JSON.stringify(line)}\n`);
 }
 
 /** Writes `DIR/<runtime>-<n>.heapsnapshot` (investigation aid; blocks the child while it writes). */
@@ -448,9 +464,12 @@ async function parent(): Promise<void> {
   const seed = options.number("seed", 7);
   const connections = options.number("connections", 2);
   const sampleSeconds = options.number("sample-seconds", 1);
-  // Warm: the bounded structures are full. At 2,000 posts/s the de-duplication window (200k ids)
-  // fills in 100 s and the margin memory (300k ids) in 150 s.
-  const warmupMinutes = options.number("warmup-minutes", Math.min(3, minutes * 0.3));
+  // Warm: the bounded structures are full and at their steady size. At 2,000 posts/s the
+  // de-duplication window (200k ids) fills in 100 s and the margin memory (300k ids) in 150 s; the
+  // window's Map takes its lasting, larger table once its ids were replaced, V8's at 150 s,
+  // JavaScriptCore's at 200 s, every id replaced (+13.6 MB: bench/dedup_window_memory.ts). At 3
+  // minutes, Bun's first held sample came before that, and every later one after it.
+  const warmupMinutes = options.number("warmup-minutes", Math.min(4, minutes * 0.4));
   const liveSeconds = options.number("live-seconds", 30);
   const drainSeconds = options.number("drain-seconds", 240);
   const outDir = options.string("out", join(ROOT, "bench", "results"));
@@ -883,8 +902,9 @@ async function combine(): Promise<void> {
     } redundant connections in a child process, file sink. ` +
     "RSS/CPU are the child's (the collector's); peak growth compares the peak of the last half of " +
     "the post-warm-up samples with the first half; memory held is the JS heap + external memory " +
-    "right after a full GC, forced at the end of warm-up (when the de-duplication window and the " +
-    "margin memory are full), every 30 s after, and once the collector has caught up after the " +
+    "right after a full GC, forced at the end of warm-up (once the de-duplication window and the " +
+    "margin memory are full, and the window has turned over once: its Map keeps a larger table " +
+    "from then on), every 30 s after, and once the collector has caught up after the " +
     "window and gone quiet (at rest); its growth compares the least held in the last half of the " +
     "samples in the window with the first half's (a leak raises every sample after it; what is " +
     "in flight depends on which of chaos's faults is under way, so the most held is reported " +

@@ -102,7 +102,35 @@ describe("DedupWindow", () => {
     assert.equal(dedup.stats().evicted, 1, "a forgotten id is not counted as evicted");
   });
 
-  it("DedupWindow keeps ids across its compaction after forgetting many", () => {
+  it("DedupWindow expires ids in arrival order while they wrap around its ring and it grows", () => {
+    const c = clock();
+    const dedup = new DedupWindow({ maxAgeMs: 10_000, now: c.now });
+    // 1,000 ids live at a time, 5,000 in all: the oldest slots are reused, again and again.
+    for (let i = 0; i < 5000; i++) {
+      assert.equal(dedup.seen(`id${i}`), false);
+      c.advance(10);
+    }
+    assert.equal(dedup.has("id4000"), false, "seen 10 s ago");
+    assert.equal(dedup.has("id4001"), true);
+    assert.equal(dedup.size, 999);
+    // 3,000 more at once: the ring grows while its oldest id is not in its first slot.
+    for (let i = 0; i < 3000; i++) dedup.seen(`new${i}`);
+    c.advance(10);
+    assert.equal(dedup.has("id4001"), false, "each id kept its own time through the growth");
+    assert.deepEqual([dedup.has("id4002"), dedup.has("id4999"), dedup.has("new0")], [
+      true,
+      true,
+      true,
+    ]);
+    assert.equal(dedup.size, 998 + 3000);
+    assert.equal(dedup.seen("id4999", "connection-1"), true);
+    c.advance(10_000);
+    assert.equal(dedup.has("new2999"), false);
+    assert.equal(dedup.size, 0);
+    assert.equal(dedup.stats().evicted, 8000);
+  });
+
+  it("DedupWindow keeps ids after forgetting many, their old slots still in its ring", () => {
     const dedup = new DedupWindow({ maxEntries: 3000 });
     for (let i = 0; i < 2000; i++) dedup.seen(`x${i}`);
     for (let i = 0; i < 2000; i++) dedup.forget(`x${i}`);

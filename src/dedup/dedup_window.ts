@@ -66,8 +66,8 @@ export function resolveDedupWindowOptions(
 }
 
 /**
- * Remembers post ids for a while and tells first copies from duplicates. A `Set` answers look-ups
- * and an array in arrival order finds the oldest, so expiry and eviction are O(1) amortised, done
+ * Remembers post ids for a while and tells first copies from duplicates. A `Map` answers look-ups
+ * and a ring in arrival order finds the oldest, so expiry and eviction are O(1) amortised, done
  * lazily on each call. Posts without an id cannot be de-duplicated: pass them through.
  *
  * @example
@@ -83,15 +83,21 @@ export class DedupWindow {
   readonly #maxEntries: number;
   readonly #maxAgeMs: number;
   readonly #now: () => number;
-  /** The ids remembered, for O(1) look-up, each with its place in `#order` (counted from the
-   * first id ever added, so an id forgotten and seen again is not evicted by its old place). */
+  /** The ids remembered, for O(1) look-up, each with its sequence number (counted from the first
+   * id ever added, so an id forgotten and seen again is not evicted by its old slot). */
   readonly #ids = new Map<string, number>();
-  /** The same ids, oldest first from `#head`, with when each was first seen. */
-  #order: string[] = [];
-  #firstSeenMs: number[] = [];
+  /** The same ids in arrival order, oldest at `#head`, in a ring (`#ring.length` a power of two,
+   * doubled when full), with when each was first seen. Not the Map's own insertion order:
+   * evicting from the head of a Map leaves holes that every new iterator must skip until the
+   * table is rebuilt (measured: 60-130 us per insert at 200k entries). Not arrays pushed at the
+   * end and sliced off the front either: at 200,000 ids those held 2-4 MB more, up and down with
+   * each slice (`bench/dedup_window_memory.ts`). */
+  #ring: string[] = filledRing(INITIAL_RING_SLOTS);
+  #firstSeenMs = new Float64Array(INITIAL_RING_SLOTS);
   #head = 0;
-  /** How many places were cut off the front of `#order` (compaction). */
-  #base = 0;
+  #length = 0;
+  /** The sequence number of the id at `#head`. */
+  #headSequence = 0;
   readonly #duplicatesBySource = new Map<string, number>();
   #duplicates = 0;
   #evicted = 0;
@@ -117,9 +123,12 @@ export class DedupWindow {
       return true;
     }
     while (this.#ids.size >= this.#maxEntries) this.#dropOldest();
-    this.#ids.set(id, this.#base + this.#order.length);
-    this.#order.push(id);
-    this.#firstSeenMs.push(nowMs);
+    if (this.#length === this.#ring.length) this.#grow();
+    const slot = (this.#head + this.#length) & (this.#ring.length - 1);
+    this.#ids.set(id, this.#headSequence + this.#length);
+    this.#ring[slot] = id;
+    this.#firstSeenMs[slot] = nowMs;
+    this.#length++;
     return false;
   }
 
@@ -154,32 +163,50 @@ export class DedupWindow {
   }
 
   #expire(nowMs: number): void {
-    while (
-      this.#head < this.#order.length && nowMs - this.#firstSeenMs[this.#head] >= this.#maxAgeMs
-    ) {
+    while (this.#length > 0 && nowMs - this.#firstSeenMs[this.#head] >= this.#maxAgeMs) {
       this.#dropOldest();
     }
   }
 
-  // Not Map insertion order: evicting from the head of a Map leaves holes that every new iterator
-  // must skip until the table is rebuilt (measured: 60-130 us per insert at 200k entries).
   #dropOldest(): void {
-    const place = this.#base + this.#head;
-    const id = this.#order[this.#head];
-    // The slot keeps no id until compaction: at most `maxEntries` ids are held, not twice that.
-    this.#order[this.#head++] = "";
+    const id = this.#ring[this.#head];
+    // The slot keeps no id once dropped: at most `maxEntries` ids are held, not twice that.
+    this.#ring[this.#head] = "";
     // Not when the id was forgotten (and maybe seen again since, at a newer place).
-    if (this.#ids.get(id) === place) {
+    if (this.#ids.get(id) === this.#headSequence) {
       this.#ids.delete(id);
       this.#evicted++;
     }
-    if (this.#head >= 1024 && this.#head * 2 >= this.#order.length) {
-      this.#order = this.#order.slice(this.#head);
-      this.#firstSeenMs = this.#firstSeenMs.slice(this.#head);
-      this.#base += this.#head;
-      this.#head = 0;
-    }
+    this.#head = (this.#head + 1) & (this.#ring.length - 1);
+    this.#length--;
+    this.#headSequence++;
   }
+
+  /** Twice the slots, the ids moved to the start in order (only while the window fills, or when
+   * forgotten ids' slots, not yet reached, keep it full). */
+  #grow(): void {
+    const slots = this.#ring.length;
+    const ring = filledRing(slots * 2);
+    const firstSeenMs = new Float64Array(slots * 2);
+    for (let i = 0; i < this.#length; i++) {
+      const from = (this.#head + i) & (slots - 1);
+      ring[i] = this.#ring[from];
+      firstSeenMs[i] = this.#firstSeenMs[from];
+    }
+    this.#ring = ring;
+    this.#firstSeenMs = firstSeenMs;
+    this.#head = 0;
+  }
+}
+
+/** Slots of a new window's ring (a power of two). */
+const INITIAL_RING_SLOTS = 1024;
+
+/** An array of `slots` empty strings, built by `push` so that every engine stores it densely. */
+function filledRing(slots: number): string[] {
+  const ring: string[] = [];
+  for (let i = 0; i < slots; i++) ring.push("");
+  return ring;
 }
 
 /**
