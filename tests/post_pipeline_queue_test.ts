@@ -91,10 +91,11 @@ function pipelineInto(
   policy: FifoPolicy = "block",
   maxBytes?: number,
 ): PostPipeline {
+  const store = new MemoryDedupStore();
   return new PostPipeline({
     queue: { maxItems, policy, maxBytes },
-    store: new MemoryDedupStore(),
-    window: undefined,
+    store,
+    window: store.window,
     sinks: [sink],
     now: () => 0,
     onQueueEvent: () => {},
@@ -235,6 +236,19 @@ describe("PostPipeline queue", () => {
     await pipeline.drain();
     assert.equal(sink.posts.length, 50);
     assert.equal(new Set(sink.posts.map((p) => p.id)).size, 50, "each written once");
+  });
+
+  it("drops the other connection's copy of a post already written at once, never queued", async () => {
+    const sink = new MemoryPostSink();
+    const pipeline = pipelineInto(sink);
+    deliverAll(pipeline, 5, "connection-0");
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    assert.equal(sink.posts.length, 5, "written before the copies arrive");
+    deliverAll(pipeline, 5, "connection-1");
+    assert.equal(pipeline.dedupStats().duplicatesBySource["connection-1"], 5, "counted at once");
+    assert.equal(pipeline.queueStats().queued, 5, "the copies were never queued");
+    await pipeline.drain();
+    assert.equal(sink.posts.length, 5);
   });
 
   it("drops a copy that waited for room once the other copy is queued (block)", async () => {

@@ -114,7 +114,8 @@ export interface UnwrittenReport {
 export interface PostPipelineOptions {
   readonly queue: Omit<BoundedFifoOptions<QueuedPost>, "sizeOf" | "onEvent">;
   readonly store: DedupStore;
-  /** The window behind `store` when it is the in-process one (for its size and evictions). */
+  /** The window behind `store` when it is the in-process one: its size and evictions, and a
+   * delivered copy of a post it holds is dropped at once, before it is queued. */
   readonly window: DedupWindow | undefined;
   readonly sinks: readonly PostSink[];
   readonly now: () => number;
@@ -222,13 +223,19 @@ export class PostPipeline {
    * {@linkcode RECOVERY_SOURCE} or {@linkcode BACKFILL_SOURCE}) waits while the queue holds
    * {@linkcode REPLAY_QUEUE_ITEMS} posts or is half full, whatever the policy. A copy of a post
    * still queued or being written (another connection's) is a duplicate at once, never queued;
-   * not under `"drop-oldest"`, which may drop the queued one. */
+   * not under `"drop-oldest"`, which may drop the queued one. So is a copy of a post that `window`
+   * holds (written, or claimed and being written). */
   deliver(item: QueuedPost): void | Promise<void> {
     if (item.read === true) return this.#duplicate(item);
     // The other connection's copy of a post still queued: dropped now, not queued behind it. In
     // a burst (X's buffer after a stall of every connection) the queue then holds each post
     // once and drains sooner, and the copies die young instead of aging in the queue.
     if (this.#isQueuedCopy(item)) return this.#duplicate(item);
+    // A copy of a post already written (or being written: claimed), found in the in-process
+    // window: dropped before it is sized and queued. The redundant connection's copies are most
+    // deliveries, and at the queue's end each cost a UTF-8 sizing, a queue slot and a claim.
+    const id = item.post.id;
+    if (id !== undefined && this.#options.window?.has(id) === true) return this.#duplicate(item);
     const fifo = this.#fifo;
     // A Recovery or a backfill replays as fast as it is read: it may fill a small part of the
     // queue, so a burst never blocks the other live connections (X would drop them as slow
