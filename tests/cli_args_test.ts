@@ -11,6 +11,7 @@ import {
   parseCap,
   parseInteger,
   parsePartitions,
+  parseSize,
   parseSwitch,
 } from "../src/cli/parse_values.ts";
 import { parseRulesArgs, RULES_COMMAND } from "../src/cli/rules_args.ts";
@@ -23,6 +24,7 @@ import { namedScenario } from "../src/simulator/scenarios.ts";
 import { validateScenario } from "../src/simulator/scenario_schema.ts";
 import { formatStatusLine } from "../src/cli/status_line.ts";
 import { parseStreamArgs, STREAM_COMMAND } from "../src/cli/stream_args.ts";
+import { collectorOptionsFor } from "../src/cli/run_stream.ts";
 import { UsageError } from "../src/cli/usage_error.ts";
 import type { CollectorStatus } from "../src/collector/collector_types.ts";
 
@@ -148,6 +150,27 @@ describe("flag value parsers", () => {
     }
   });
 
+  it("parseSize reads bytes, KB/MB/GB as powers of 1024 in any case, and refuses the rest", () => {
+    const cases: [string, number][] = [
+      ["65536", 65_536],
+      ["512KB", 524_288],
+      ["512k", 524_288],
+      ["64MB", 67_108_864],
+      ["64 MiB", 67_108_864],
+      ["1gb", 1_073_741_824],
+      ["1.5G", 1_610_612_736],
+      ["100B", 100],
+    ];
+    for (const [text, bytes] of cases) assert.equal(parseSize("--rotate-size", text), bytes, text);
+    for (const text of ["", "MB", "0", "0.5", "-5", "12XB", "1e6", "64 M B"]) {
+      assertUsage(
+        () => parseSize("--rotate-size", text),
+        "--rotate-size",
+        /must be a size of at least 1 byte, in bytes or with a unit \(65536, 512KB, 64MB, 1GB\): got /,
+      );
+    }
+  });
+
   it("parseSwitch, parseCap and parseInteger", () => {
     assert.equal(parseSwitch("--recovery", "on"), true);
     assert.equal(parseSwitch("--recovery", "off"), false);
@@ -179,6 +202,15 @@ describe("parseStreamArgs", () => {
     assert.equal(config.stallTimeoutMs, undefined);
     assert.deepEqual(config.backoff, {});
     assert.equal(config.logFormat, "text");
+    assert.deepEqual(config.queue, {});
+    assert.equal(
+      collectorOptionsFor(config).tooManyConnections,
+      undefined,
+      "stale connections are listed, never ended, unless asked",
+    );
+    assert.deepEqual(parseStreamArgs([...URL_FLAG, "--token", "T", "--out", "a"]).sinks, [
+      { kind: "file", path: "a" },
+    ]);
   });
 
   it("reads every flag", () => {
@@ -223,6 +255,17 @@ describe("parseStreamArgs", () => {
       "500",
       "--queue-policy",
       "drop-oldest",
+      "--queue-max-bytes",
+      "64MB",
+      "--rotate-size",
+      "512MB",
+      "--rotate-every",
+      "1h",
+      "--fsync-every",
+      "2s",
+      "--redis-maxlen",
+      "50000",
+      "--end-stale-connections",
       "--dedup-window",
       "10m",
       "--cap",
@@ -237,8 +280,14 @@ describe("parseStreamArgs", () => {
     ], { X_BEARER_TOKEN: "from-env" });
     assert.deepEqual(config.auth, { bearer: "from-env" });
     assert.deepEqual(config.sinks, [
-      { kind: "redis", url: "redis://127.0.0.1:6379", stream: "posts" },
-      { kind: "file", path: "posts.ndjson" },
+      { kind: "redis", url: "redis://127.0.0.1:6379", stream: "posts", maxLen: 50_000 },
+      {
+        kind: "file",
+        path: "posts.ndjson",
+        rotateBytes: 536_870_912,
+        rotateIntervalMs: 3_600_000,
+        fsyncIntervalMs: 2_000,
+      },
     ]);
     assert.equal(config.healthPort, 9464);
     assert.equal(config.healthHost, "0.0.0.0");
@@ -258,7 +307,10 @@ describe("parseStreamArgs", () => {
     assert.equal(config.connections, 2);
     assert.deepEqual(config.partitions, [1, 2, 3, 4]);
     assert.deepEqual(config.params, { "tweet.fields": "lang" });
-    assert.deepEqual(config.queue, { maxItems: 500, policy: "drop-oldest" });
+    assert.deepEqual(config.queue, { maxItems: 500, maxBytes: 67_108_864, policy: "drop-oldest" });
+    const options = collectorOptionsFor(config);
+    assert.deepEqual(options.queue, config.queue);
+    assert.deepEqual(options.tooManyConnections, { endStale: true });
     assert.equal(config.dedupMaxAgeMs, 600_000);
     assert.deepEqual(config.cap, { limit: 1_000_000, period: "monthly" });
     assert.equal(config.pauseAtCap, true);
@@ -377,6 +429,37 @@ describe("parseStreamArgs", () => {
       ],
       [[...URL_FLAG, "--token", "T", "--param", "novalue"], "--param", /must be KEY=VALUE/],
       [[...URL_FLAG, "--token", "T", "--queue-max", "-5"], "--queue-max", /an integer >= 1/],
+      [[...URL_FLAG, "--token", "T", "--queue-max-bytes", "lots"], "--queue-max-bytes", /a size/],
+      [
+        [...URL_FLAG, "--token", "T", "--rotate-every", "1h"],
+        "--rotate-every",
+        /applies to file sinks \(--out FILE or --sink file:PATH\), and none was given/,
+      ],
+      [
+        [...URL_FLAG, "--token", "T", "--sink", "redis://h:6379/s", "--fsync-every", "1s"],
+        "--fsync-every",
+        /applies to file sinks/,
+      ],
+      [
+        [...URL_FLAG, "--token", "T", "--out", "f", "--rotate-size", "1TB"],
+        "--rotate-size",
+        /size/,
+      ],
+      [
+        [...URL_FLAG, "--token", "T", "--out", "f", "--rotate-every", "soon"],
+        "--rotate-every",
+        /duration/,
+      ],
+      [
+        [...URL_FLAG, "--token", "T", "--out", "f", "--redis-maxlen", "10"],
+        "--redis-maxlen",
+        /applies to Redis sinks \(--sink redis:\/\/HOST:PORT\/STREAM\), and none was given/,
+      ],
+      [
+        [...URL_FLAG, "--token", "T", "--sink", "redis://h:6379/s", "--redis-maxlen", "0"],
+        "--redis-maxlen",
+        /an integer >= 1/,
+      ],
       [
         [...URL_FLAG, "--token", "T", "--queue-policy", "lifo"],
         "--queue-policy",

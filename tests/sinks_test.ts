@@ -5,6 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FileSink, type FileSinkHandle } from "../src/sinks/file_sink.ts";
 import { WritableSink } from "../src/sinks/writable_sink.ts";
+import { openSinks } from "../src/cli/open_sinks.ts";
+import { parseStreamArgs } from "../src/cli/stream_args.ts";
 import type { PostMessage } from "../src/messages.ts";
 
 function post(id: string, text = "hello"): PostMessage {
@@ -372,6 +374,30 @@ describe("FileSink after a crash", () => {
       name: "RangeError",
       message:
         "Cannot construct FileSink as 'recentIdsBytes' must be a positive integer: current value is 0",
+    });
+  });
+});
+
+describe("openSinks", () => {
+  it("opens the file sink `--out F --rotate-size 4KB` asks for: it rotates, losing no line", async () => {
+    await withTempDir(async (dir) => {
+      const path = join(dir, "posts.ndjson");
+      const config = parseStreamArgs([
+        ...["--url", "https://api.x.com/2/tweets/search/stream", "--token", "T"],
+        ...["--out", path, "--rotate-size", "4KB"],
+      ]);
+      const [sink] = await openSinks(config.sinks);
+      const posts = Array.from({ length: 2000 }, (_, i) => post(String(i), "x".repeat(40)));
+      for (const p of posts) await sink.write(p);
+      await sink.close();
+      const files = await readdir(dir);
+      assert.ok(files.length >= 2, `expected rotated files, got ${files}`);
+      let all = "";
+      for (const f of files) all += await readFile(join(dir, f), "utf8");
+      assert.deepEqual(
+        all.split("\n").filter(Boolean).sort(),
+        posts.map((p) => p.line).sort(),
+      );
     });
   });
 });

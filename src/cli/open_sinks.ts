@@ -38,11 +38,14 @@ async function openSink(spec: SinkSpec): Promise<PostSink> {
   switch (spec.kind) {
     case "stdout":
       return new WritableSink(stdoutWritable());
-    case "file":
-      return await FileSink.open({ path: spec.path });
+    case "file": {
+      const { kind: _, ...options } = spec;
+      return await FileSink.open(options);
+    }
     case "redis": {
       const { RedisSink } = await import("../sinks/redis_sink.ts");
-      return await RedisSink.connect({ url: spec.url, stream: spec.stream });
+      const { kind: _, ...options } = spec;
+      return await RedisSink.connect(options);
     }
   }
 }

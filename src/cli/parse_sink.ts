@@ -9,8 +9,21 @@ import { shown, UsageError } from "./usage_error.ts";
 /** One output, as given on the command line. */
 export type SinkSpec =
   | { readonly kind: "stdout" }
-  | { readonly kind: "file"; readonly path: string }
-  | { readonly kind: "redis"; readonly url: string; readonly stream: string };
+  | {
+    readonly kind: "file";
+    readonly path: string;
+    /** `--rotate-size`, `--rotate-every`, `--fsync-every` (the file sink's defaults when absent). */
+    readonly rotateBytes?: number;
+    readonly rotateIntervalMs?: number;
+    readonly fsyncIntervalMs?: number;
+  }
+  | {
+    readonly kind: "redis";
+    readonly url: string;
+    readonly stream: string;
+    /** `--redis-maxlen` (the Redis sink's default when absent). */
+    readonly maxLen?: number;
+  };
 
 /** What `--sink` accepts, for messages and help. */
 export const SINK_ACCEPTS = "file:PATH, redis://HOST:PORT/STREAM (or /DB/STREAM), or stdout";

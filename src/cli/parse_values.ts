@@ -29,6 +29,49 @@ export function parseInteger(flag: string, text: string, min: number, max: numbe
   return value;
 }
 
+/** Bytes per unit of {@linkcode parseSize} (binary multiples, as `ls -h` and `du -h` show). */
+const SIZE_UNITS: Readonly<Record<string, number>> = {
+  "": 1,
+  b: 1,
+  k: 1024,
+  kb: 1024,
+  kib: 1024,
+  m: 1024 ** 2,
+  mb: 1024 ** 2,
+  mib: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1024 ** 3,
+  gib: 1024 ** 3,
+};
+
+/**
+ * Reads a size in bytes: a number with an optional unit, `KB`, `MB` or `GB` being 1024, 1024²
+ * and 1024³ bytes (also `K`/`KiB`, ...; any case). Decimals are allowed and rounded down to a
+ * whole byte, which must be at least 1.
+ *
+ * @example
+ * ```ts
+ * import { parseSize } from "./parse_values.ts";
+ * console.assert(parseSize("--rotate-size", "65536") === 65_536);
+ * console.assert(parseSize("--rotate-size", "512KB") === 524_288);
+ * console.assert(parseSize("--rotate-size", "1.5GiB") === 1_610_612_736);
+ * ```
+ */
+export function parseSize(flag: string, text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
+  const unit = match === null ? undefined : SIZE_UNITS[match[2].toLowerCase()];
+  const bytes = match === null || unit === undefined ? NaN : Math.floor(Number(match[1]) * unit);
+  if (!Number.isSafeInteger(bytes) || bytes < 1) {
+    throw new UsageError(
+      flag,
+      `must be a size of at least 1 byte, in bytes or with a unit (65536, 512KB, 64MB, 1GB): got ${
+        shown(text)
+      }`,
+    );
+  }
+  return bytes;
+}
+
 /**
  * Reads a number >= `min` (decimals allowed).
  *

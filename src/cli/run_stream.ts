@@ -55,6 +55,7 @@ export function collectorOptionsFor(config: StreamConfig): Omit<CollectorOptions
       ...(config.webhookUrl === undefined ? {} : { webhookUrl: config.webhookUrl }),
       ...(config.lagAlertMs === undefined ? {} : { lagThresholdMs: config.lagAlertMs }),
     },
+    ...(config.endStaleConnections ? { tooManyConnections: { endStale: true } } : {}),
   };
 }
 

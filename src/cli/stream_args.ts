@@ -26,6 +26,7 @@ import {
   parseInteger,
   parseParam,
   parsePartitions,
+  parseSize,
   parseSwitch,
   parseUrl,
 } from "./parse_values.ts";
@@ -191,11 +192,46 @@ export const STREAM_COMMAND: CommandSpec = {
       default: "10000",
     }),
     f({
+      name: "queue-max-bytes",
+      kind: "string",
+      placeholder: "SIZE",
+      help: "Bytes of posts (UTF-8 lines) the queue holds (64MB, 1GB)",
+      default: "no byte limit",
+    }),
+    f({
       name: "queue-policy",
       kind: "string",
       placeholder: "POLICY",
       help: "When the queue is full: block (stop reading), drop-oldest, drop-newest",
       default: "block",
+    }),
+    f({
+      name: "rotate-size",
+      kind: "string",
+      placeholder: "SIZE",
+      help: "File sinks: start a new file when the current one reaches SIZE (512MB, 1GB)",
+      default: "never",
+    }),
+    f({
+      name: "rotate-every",
+      kind: "string",
+      placeholder: "DURATION",
+      help: "File sinks: start a new file when the current one has been open this long (1h)",
+      default: "never",
+    }),
+    f({
+      name: "fsync-every",
+      kind: "string",
+      placeholder: "DURATION",
+      help: "File sinks: fsync written posts at least this often (always at shutdown)",
+      default: "5s",
+    }),
+    f({
+      name: "redis-maxlen",
+      kind: "string",
+      placeholder: "N",
+      help: "Redis sinks: trim the stream to about N entries (XADD MAXLEN ~ N)",
+      default: "1000000",
     }),
     f({
       name: "dedup-window",
@@ -215,6 +251,12 @@ export const STREAM_COMMAND: CommandSpec = {
       name: "pause-at-cap",
       kind: "boolean",
       help: "Disconnect cleanly when --cap is reached",
+    }),
+    f({
+      name: "end-stale-connections",
+      kind: "boolean",
+      help: "On TooManyConnections, end the account's connections that are not this collector's " +
+        "(v2: DELETE /2/connections; without it they are only listed in the alert)",
     }),
     f({
       name: "webhook",
@@ -268,8 +310,14 @@ export interface StreamConfig {
   readonly partitions: readonly number[] | undefined;
   /** `--param`s. */
   readonly params: Readonly<Record<string, string>>;
-  /** `--queue-max`, `--queue-policy`. */
-  readonly queue: { readonly maxItems?: number; readonly policy?: FifoPolicy };
+  /** `--queue-max`, `--queue-max-bytes`, `--queue-policy`. */
+  readonly queue: {
+    readonly maxItems?: number;
+    readonly maxBytes?: number;
+    readonly policy?: FifoPolicy;
+  };
+  /** `--end-stale-connections`. */
+  readonly endStaleConnections: boolean;
   /** `--dedup-window`. */
   readonly dedupMaxAgeMs: number | undefined;
   /** `--cap`. */
@@ -335,12 +383,17 @@ export function streamConfigFrom(
     const text = get(name);
     return text === undefined ? undefined : parseDuration(`--${name}`, text);
   };
-  const sinks = [
-    ...(parsed.strings.get("sink") ?? []).map((text) => parseSink("--sink", text)),
-    ...(get("out") === undefined ? [] : [parseSink("--out", `file:${get("out")}`)]),
-  ];
+  const sinks = withSinkOptions(
+    [
+      ...(parsed.strings.get("sink") ?? []).map((text) => parseSink("--sink", text)),
+      ...(get("out") === undefined ? [] : [parseSink("--out", `file:${get("out")}`)]),
+    ],
+    get,
+    duration,
+  );
   const healthPort = get("health-port");
   const queueMax = get("queue-max");
+  const queueMaxBytes = get("queue-max-bytes");
   const queuePolicy = get("queue-policy");
   const webhook = get("webhook");
   const partitions = get("partitions");
@@ -370,6 +423,9 @@ export function streamConfigFrom(
       ...(queueMax === undefined
         ? {}
         : { maxItems: parseInteger("--queue-max", queueMax, 1, Number.MAX_SAFE_INTEGER) }),
+      ...(queueMaxBytes === undefined
+        ? {}
+        : { maxBytes: parseSize("--queue-max-bytes", queueMaxBytes) }),
       ...(queuePolicy === undefined
         ? {}
         : { policy: parseChoice("--queue-policy", queuePolicy, QUEUE_POLICIES) }),
@@ -377,10 +433,63 @@ export function streamConfigFrom(
     dedupMaxAgeMs: duration("dedup-window"),
     cap: cap === undefined ? undefined : parseCap("--cap", cap),
     pauseAtCap: parsed.booleans.has("pause-at-cap"),
+    endStaleConnections: parsed.booleans.has("end-stale-connections"),
     webhookUrl: webhook === undefined ? undefined : parseUrl("--webhook", webhook).href,
     lagAlertMs: duration("lag-alert"),
     logFormat: parseChoice("--log-format", get("log-format") ?? "text", LOG_FORMATS),
   };
+}
+
+/** Gives the file sinks `--rotate-size`, `--rotate-every` and `--fsync-every`, and the Redis
+ * sinks `--redis-maxlen`; each of those flags without a sink of its kind is a usage error. */
+function withSinkOptions(
+  sinks: readonly SinkSpec[],
+  get: (name: string) => string | undefined,
+  duration: (name: string) => number | undefined,
+): SinkSpec[] {
+  requireSink(sinks, "file", ["rotate-size", "rotate-every", "fsync-every"], get);
+  requireSink(sinks, "redis", ["redis-maxlen"], get);
+  const rotateSize = get("rotate-size");
+  const rotateEvery = duration("rotate-every");
+  const fsyncEvery = duration("fsync-every");
+  const redisMaxLen = get("redis-maxlen");
+  return sinks.map((sink) => {
+    if (sink.kind === "file") {
+      return {
+        ...sink,
+        ...(rotateSize === undefined
+          ? {}
+          : { rotateBytes: parseSize("--rotate-size", rotateSize) }),
+        ...(rotateEvery === undefined ? {} : { rotateIntervalMs: rotateEvery }),
+        ...(fsyncEvery === undefined ? {} : { fsyncIntervalMs: fsyncEvery }),
+      };
+    }
+    if (sink.kind === "redis" && redisMaxLen !== undefined) {
+      return {
+        ...sink,
+        maxLen: parseInteger("--redis-maxlen", redisMaxLen, 1, Number.MAX_SAFE_INTEGER),
+      };
+    }
+    return sink;
+  });
+}
+
+const SINK_FLAGS_NEED: Record<"file" | "redis", string> = {
+  file: "file sinks (--out FILE or --sink file:PATH)",
+  redis: "Redis sinks (--sink redis://HOST:PORT/STREAM)",
+};
+
+/** Throws when one of `flags` is given but no sink of `kind` is. */
+function requireSink(
+  sinks: readonly SinkSpec[],
+  kind: "file" | "redis",
+  flags: readonly string[],
+  get: (name: string) => string | undefined,
+): void {
+  const given = flags.find((name) => get(name) !== undefined);
+  if (given !== undefined && !sinks.some((sink) => sink.kind === kind)) {
+    throw new UsageError(`--${given}`, `applies to ${SINK_FLAGS_NEED[kind]}, and none was given`);
+  }
 }
 
 function parseBackoff(

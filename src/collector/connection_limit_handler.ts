@@ -132,7 +132,8 @@ export class ConnectionLimitHandler {
           ? `; ended ${ended.length} not opened by this collector`
           : o.endStale
           ? ""
-          : "; set tooManyConnections.endStale to end the ones not opened by this collector"),
+          : "; set tooManyConnections.endStale (holdfast stream --end-stale-connections) to end " +
+            "the ones not opened by this collector"),
       details: { connectionId, connections: listed, ended },
     });
   }
