@@ -268,6 +268,8 @@ describe("parseStreamArgs", () => {
       "--end-stale-connections",
       "--dedup-window",
       "10m",
+      "--dedup-max",
+      "500000",
       "--cap",
       "1m/monthly",
       "--pause-at-cap",
@@ -312,6 +314,8 @@ describe("parseStreamArgs", () => {
     assert.deepEqual(options.queue, config.queue);
     assert.deepEqual(options.tooManyConnections, { endStale: true });
     assert.equal(config.dedupMaxAgeMs, 600_000);
+    assert.equal(config.dedupMaxEntries, 500_000);
+    assert.deepEqual(options.dedup, { maxAgeMs: 600_000, maxEntries: 500_000 });
     assert.deepEqual(config.cap, { limit: 1_000_000, period: "monthly" });
     assert.equal(config.pauseAtCap, true);
     assert.equal(config.webhookUrl, "https://hooks.example/x");
@@ -466,6 +470,7 @@ describe("parseStreamArgs", () => {
         /must be one of block, drop-oldest, drop-newest: got "lifo"/,
       ],
       [[...URL_FLAG, "--token", "T", "--dedup-window", "forever"], "--dedup-window", /duration/],
+      [[...URL_FLAG, "--token", "T", "--dedup-max", "0"], "--dedup-max", /an integer >= 1/],
       [[...URL_FLAG, "--token", "T", "--cap", "lots"], "--cap", /N\/daily or N\/monthly/],
       [
         [...URL_FLAG, "--token", "T", "--webhook", "ftp://x"],

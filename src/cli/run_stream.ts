@@ -47,7 +47,10 @@ export function collectorOptionsFor(config: StreamConfig): Omit<CollectorOptions
       ? {}
       : { watermarkStore: new FileWatermarkStore({ path: config.statePath }) }),
     queue: config.queue,
-    ...(config.dedupMaxAgeMs === undefined ? {} : { dedup: { maxAgeMs: config.dedupMaxAgeMs } }),
+    dedup: {
+      ...(config.dedupMaxAgeMs === undefined ? {} : { maxAgeMs: config.dedupMaxAgeMs }),
+      ...(config.dedupMaxEntries === undefined ? {} : { maxEntries: config.dedupMaxEntries }),
+    },
     ...(config.cap === undefined
       ? {}
       : { meter: { cap: config.cap, pauseAtCap: config.pauseAtCap } }),

@@ -241,6 +241,13 @@ export const STREAM_COMMAND: CommandSpec = {
       default: "30m",
     }),
     f({
+      name: "dedup-max",
+      kind: "string",
+      placeholder: "N",
+      help: "Most post ids remembered for de-duplication (the oldest go first)",
+      default: "200000",
+    }),
+    f({
       name: "cap",
       kind: "string",
       placeholder: "N/PERIOD",
@@ -320,6 +327,8 @@ export interface StreamConfig {
   readonly endStaleConnections: boolean;
   /** `--dedup-window`. */
   readonly dedupMaxAgeMs: number | undefined;
+  /** `--dedup-max`. */
+  readonly dedupMaxEntries: number | undefined;
   /** `--cap`. */
   readonly cap: MeterCap | undefined;
   /** `--pause-at-cap`. */
@@ -394,6 +403,7 @@ export function streamConfigFrom(
   const healthPort = get("health-port");
   const queueMax = get("queue-max");
   const queueMaxBytes = get("queue-max-bytes");
+  const dedupMax = get("dedup-max");
   const queuePolicy = get("queue-policy");
   const webhook = get("webhook");
   const partitions = get("partitions");
@@ -431,6 +441,9 @@ export function streamConfigFrom(
         : { policy: parseChoice("--queue-policy", queuePolicy, QUEUE_POLICIES) }),
     },
     dedupMaxAgeMs: duration("dedup-window"),
+    dedupMaxEntries: dedupMax === undefined
+      ? undefined
+      : parseInteger("--dedup-max", dedupMax, 1, Number.MAX_SAFE_INTEGER),
     cap: cap === undefined ? undefined : parseCap("--cap", cap),
     pauseAtCap: parsed.booleans.has("pause-at-cap"),
     endStaleConnections: parsed.booleans.has("end-stale-connections"),
