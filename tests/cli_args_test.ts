@@ -435,6 +435,16 @@ describe("parseStreamArgs", () => {
       [[...URL_FLAG, "--token", "T", "--queue-max", "-5"], "--queue-max", /an integer >= 1/],
       [[...URL_FLAG, "--token", "T", "--queue-max-bytes", "lots"], "--queue-max-bytes", /a size/],
       [
+        ["--url", PT_URL, "--basic", "a:b", "--end-stale-connections"],
+        "--end-stale-connections",
+        /needs a v2 stream read with a bearer token \(X's connections API, \/2\/connections\): got a PowerTrack URL/,
+      ],
+      [
+        [...URL_FLAG, "--basic", "a:b", "--end-stale-connections"],
+        "--end-stale-connections",
+        /got no bearer token/,
+      ],
+      [
         [...URL_FLAG, "--token", "T", "--rotate-every", "1h"],
         "--rotate-every",
         /applies to file sinks \(--out FILE or --sink file:PATH\), and none was given/,

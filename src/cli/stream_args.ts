@@ -5,6 +5,7 @@
  * @module
  */
 import type { BackoffOptions } from "../backoff_options.ts";
+import { endpointFromUrl } from "../endpoints.ts";
 import type { ConnectAuth } from "../client/connect_options.ts";
 import type { BackfillSetting } from "../collector/collector_types.ts";
 import type { FifoPolicy } from "../queue/bounded_fifo.ts";
@@ -411,9 +412,19 @@ export function streamConfigFrom(
   if (parsed.booleans.has("pause-at-cap") && cap === undefined) {
     throw new UsageError("--pause-at-cap", "needs --cap N/daily|monthly (the cap to pause at)");
   }
+  const auth = resolveStreamAuth(parsed, env, url);
+  const endStale = parsed.booleans.has("end-stale-connections");
+  const powertrack = endpointFromUrl(url).product === "powertrack";
+  if (endStale && (powertrack || auth === undefined || !("bearer" in auth))) {
+    throw new UsageError(
+      "--end-stale-connections",
+      "needs a v2 stream read with a bearer token (X's connections API, /2/connections): " +
+        (powertrack ? "got a PowerTrack URL" : "got no bearer token"),
+    );
+  }
   return {
     url,
-    auth: resolveStreamAuth(parsed, env, url),
+    auth,
     sinks: sinks.length > 0 ? sinks : [{ kind: "stdout" }],
     healthPort: healthPort === undefined
       ? undefined
@@ -446,7 +457,7 @@ export function streamConfigFrom(
       : parseInteger("--dedup-max", dedupMax, 1, Number.MAX_SAFE_INTEGER),
     cap: cap === undefined ? undefined : parseCap("--cap", cap),
     pauseAtCap: parsed.booleans.has("pause-at-cap"),
-    endStaleConnections: parsed.booleans.has("end-stale-connections"),
+    endStaleConnections: endStale,
     webhookUrl: webhook === undefined ? undefined : parseUrl("--webhook", webhook).href,
     lagAlertMs: duration("lag-alert"),
     logFormat: parseChoice("--log-format", get("log-format") ?? "text", LOG_FORMATS),
